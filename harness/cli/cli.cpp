@@ -1,0 +1,408 @@
+#include "harness/cli/cli.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <iomanip>
+#include <mutex>
+#include <sstream>
+
+#include "harness/cli/config.h"
+#include "harness/cli/isolated.h"
+#include "harness/cli/options.h"
+#include "harness/run/suite.h"
+#include "harness/script/parser.h"
+#include "reports/reports.h"
+#include "targets/kernel/netns.h"
+#include "targets/reference/reference_target.h"
+
+namespace synack::cli {
+namespace {
+
+constexpr const char* kVersion = "synack 0.1.0";
+
+constexpr const char* kMainHelp = R"(synack - TCP conformance and fuzz testing harness
+
+usage: synack <command> [options]
+
+commands:
+  run PATH...     run .pkt scripts (files or directories) against a target
+  check FILE...   parse scripts only and report errors with file:line:col
+  list PATH...    list scripts with their titles and RFC 9293 requirement IDs
+  help [COMMAND]  show help for a command
+
+Run 'synack <command> --help' for the options of a command.
+Exit status: 0 all passed, 1 some failed, 2 usage or input error.
+)";
+
+constexpr const char* kRunHelp = R"(usage: synack run PATH... [options]
+
+Runs every .pkt script under PATH (files or directories, recursively) against a target and
+prints one line per script and a summary.
+
+options:
+  --target NAME            reference (default): the bundled RFC 9293 stack on virtual time
+                           kernel: the Linux stack, each script in its own network namespace
+                           (needs root or CAP_NET_ADMIN+CAP_SYS_ADMIN, and /dev/net/tun)
+  --timeout SECONDS        kernel target: end a script that runs longer (default 120)
+  --profile NAME           reference stack profile: rfc (default), linux, freebsd
+  --set KEY=VALUE          override one reference stack parameter (repeatable)
+  --jobs N, -j N           run N scripts at once (default 1)
+  --filter GLOB            only scripts whose path (relative to PATH) matches GLOB
+  --json FILE              write the results document (JSON) to FILE, atomically
+  --junit FILE             write JUnit XML to FILE, atomically
+  --jsonl FILE             append each result to FILE (JSON Lines) the moment it finishes
+  --config FILE            settings file (default: ./synack.toml if it exists)
+  --tolerance_usecs N      timing tolerance in microseconds (overrides scripts)
+  --tolerance_percent P    timing tolerance as a percentage of the interval (overrides scripts)
+  --ip_version V           ipv4, ipv6 or ipv4-mapped-ipv6 (overrides scripts)
+  -D SYMBOL=VALUE          define a symbol for the scripts (repeatable)
+  --verbose, -v            print the trace of failing scripts
+  --quiet, -q              print only failures and the summary
+  --help                   show this help
+)";
+
+constexpr const char* kCheckHelp = R"(usage: synack check FILE... [--quiet]
+
+Parses each script (or every .pkt under a directory) without running it. Errors are printed
+as file:line:col with the offending line and a caret. Exit status 2 if any script has an error.
+)";
+
+constexpr const char* kListHelp = R"(usage: synack list PATH... [--filter GLOB]
+
+Lists the scripts under PATH with their title, RFC 9293 requirement IDs and target restrictions.
+)";
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_sigint(int) {
+  g_interrupted.store(true);
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+std::string setting_text(const SettingValue& v) {
+  return std::visit([](const auto& x) -> std::string {
+    using T = std::decay_t<decltype(x)>;
+    if constexpr (std::is_same_v<T, std::string>) return x;
+    else if constexpr (std::is_same_v<T, bool>) return x ? "true" : "false";
+    else { std::ostringstream o; o << x; return o.str(); }
+  }, v);
+}
+
+int usage_error(std::ostream& err, const std::string& command, const std::string& message) {
+  err << "synack " << command << ": " << message << "\n"
+      << "Run 'synack " << command << " --help' for usage.\n";
+  return kExitUsage;
+}
+
+std::string rel_path(const std::string& p) {
+  std::error_code ec;
+  auto r = std::filesystem::relative(p, ec);
+  return ec || r.empty() || r.string().rfind("..", 0) == 0 ? p : r.string();
+}
+
+void print_result_line(const run::ScriptResult& r, std::ostream& out, bool quiet, bool verbose) {
+  using run::Status;
+  const auto& v = r.verdict;
+  if (quiet && (v.status == Status::Pass || v.status == Status::Skipped)) return;
+  const char* tag = v.status == Status::Pass ? "PASS " : v.status == Status::Fail ? "FAIL "
+                  : v.status == Status::Skipped ? "SKIP " : v.status == Status::Error ? "ERROR"
+                  : "XFAIL";
+  out << tag << " " << rel_path(r.path);
+  if (v.status == Status::Pass || v.status == Status::Fail)
+    out << "  (" << format_seconds(v.script_time) << " s scripted, " << std::fixed << std::setprecision(1)
+        << v.wall_seconds * 1000 << " ms)";
+  out << "\n";
+  if (!v.reason.empty() && v.status != Status::Pass) {
+    std::istringstream lines(v.reason);
+    for (std::string l; std::getline(lines, l);) out << "      " << l << "\n";
+  }
+  if (v.failure && v.status == Status::Fail) {
+    std::istringstream lines(v.failure->render());
+    for (std::string l; std::getline(lines, l);) out << "      " << l << "\n";
+  }
+  if (verbose && v.status == Status::Fail) {
+    out << "      trace:\n";
+    for (const auto& e : r.trace.entries) {
+      const char* dir = e.kind == run::TraceEntry::Kind::Injected ? "<" : e.kind == run::TraceEntry::Kind::Observed ? ">" : " ";
+      out << "        " << format_seconds(e.time) << " " << dir << " " << e.text
+          << (e.matched ? "" : "   <-- mismatch") << "\n";
+    }
+  }
+}
+
+struct Counts {
+  std::size_t pass = 0, fail = 0, skipped = 0, error = 0, deviation = 0;
+  Micros scripted = 0;
+};
+
+Counts count(const run::RunResult& run) {
+  Counts c;
+  for (const auto& s : run.scripts) {
+    switch (s.verdict.status) {
+      case run::Status::Pass: ++c.pass; break;
+      case run::Status::Fail: ++c.fail; break;
+      case run::Status::Skipped: ++c.skipped; break;
+      case run::Status::Error: ++c.error; break;
+      case run::Status::ExpectedDeviation: ++c.deviation; break;
+    }
+    c.scripted += s.verdict.script_time;
+  }
+  return c;
+}
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+}  // namespace
+
+int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const auto parsed = parse_args(args, {
+      {"target"}, {"profile"}, {"set", true, true}, {"jobs"}, {"j"}, {"filter"}, {"json"}, {"junit"},
+      {"jsonl"}, {"config"}, {"tolerance_usecs"}, {"tolerance_percent"}, {"ip_version"},
+      {"D", true, true}, {"define", true, true}, {"verbose", false}, {"v", false}, {"quiet", false},
+      {"q", false}, {"timeout"}, {"help", false}, {"h", false}});
+  if (!parsed.error.empty()) return usage_error(err, "run", parsed.error);
+  if (parsed.has("help") || parsed.has("h")) { out << kRunHelp; return kExitPass; }
+  if (parsed.positional.empty()) return usage_error(err, "run", "no scripts given (e.g. synack run scripts/)");
+
+  // Settings: built-in defaults < synack.toml < command line.
+  Config config;
+  std::string config_path = parsed.get("config").value_or("");
+  if (config_path.empty() && std::filesystem::exists("synack.toml")) config_path = "synack.toml";
+  if (!config_path.empty()) {
+    auto loaded = load_config(config_path);
+    if (!loaded) { err << "synack run: " << loaded.error().message << "\n"; return kExitUsage; }
+    config = *loaded;
+  }
+  const std::string target = parsed.get("target").value_or(config.target.value_or("reference"));
+  int jobs = config.jobs.value_or(1);
+  if (auto j = parsed.get("jobs") ? parsed.get("jobs") : parsed.get("j")) {
+    char* end = nullptr;
+    long v = std::strtol(j->c_str(), &end, 10);
+    if (j->empty() || *end || v < 1 || v > 256) return usage_error(err, "run", "--jobs: expected an integer from 1 to 256, found '" + *j + "'");
+    jobs = static_cast<int>(v);
+  }
+  const std::string filter = parsed.get("filter").value_or(config.filter.value_or(""));
+  const auto json_path = parsed.get("json") ? parsed.get("json") : config.json;
+  const auto junit_path = parsed.get("junit") ? parsed.get("junit") : config.junit;
+  const auto jsonl_path = parsed.get("jsonl");
+  const bool quiet = parsed.has("quiet") || parsed.has("q");
+  const bool verbose = parsed.has("verbose") || parsed.has("v");
+
+  run::SuiteOptions options;
+  options.target_name = target;
+  options.jobs = jobs;
+  if (config.tolerance_usecs) options.exec.tolerance_usecs = *config.tolerance_usecs;
+  if (config.tolerance_percent) options.exec.tolerance_percent = *config.tolerance_percent;
+  for (const char* name : {"tolerance_usecs", "tolerance_percent", "ip_version"})
+    if (auto v = parsed.get(name)) options.exec.overrides.push_back({name, *v, {}});
+  for (const char* name : {"D", "define"}) {
+    if (!parsed.has(name)) continue;
+    for (const auto& d : parsed.values.at(name)) {
+      if (d.find('=') == std::string::npos) return usage_error(err, "run", "-D expects SYMBOL=VALUE, found '" + d + "'");
+      options.exec.overrides.push_back({"define", d, {}});
+    }
+  }
+
+  std::string profile;
+  if (target == "reference") {
+    const auto& settings = config.targets["reference"];
+    profile = parsed.get("profile").value_or("");
+    if (profile.empty()) {
+      if (auto it = settings.find("profile"); it != settings.end()) profile = setting_text(it->second);
+      else profile = "rfc";
+    }
+    auto stack_config = reference::StackConfig::from_profile(profile);
+    if (!stack_config) return usage_error(err, "run", stack_config.error().message);
+    for (const auto& [key, value] : settings) {
+      if (key == "profile") continue;
+      std::string name = key.rfind("overrides.", 0) == 0 ? key.substr(10) : key;
+      if (auto r = stack_config->set(name, setting_text(value)); !r)
+        { err << "synack run: " << config_path << ": target.reference." << key << ": " << r.error().message << "\n"; return kExitUsage; }
+    }
+    if (parsed.has("set")) {
+      for (const auto& kv : parsed.values.at("set")) {
+        auto eq = kv.find('=');
+        if (eq == std::string::npos) return usage_error(err, "run", "--set expects KEY=VALUE, found '" + kv + "'");
+        if (auto r = stack_config->set(kv.substr(0, eq), kv.substr(eq + 1)); !r)
+          return usage_error(err, "run", "--set " + kv + ": " + r.error().message);
+      }
+    }
+    const reference::StackConfig cfg = *stack_config;
+    options.make_target = [cfg](const targets::Network& net) -> Result<std::unique_ptr<targets::Target>> {
+      return reference::make_reference_target(net, cfg);
+    };
+  } else if (target == "kernel") {
+    if (auto ok = kernel::check_privileges(); !ok) {
+      err << "synack run: " << ok.error().message << "\n";
+      return kExitUsage;
+    }
+    IsolatedOptions iso;
+    iso.target = "kernel";
+    iso.overrides = options.exec.overrides;
+    if (auto t = parsed.get("timeout")) {
+      char* end = nullptr;
+      double v = std::strtod(t->c_str(), &end);
+      if (t->empty() || *end || v <= 0 || v > 86400) return usage_error(err, "run", "--timeout: expected seconds (0 < T <= 86400), found '" + *t + "'");
+      iso.timeout = static_cast<Micros>(v * 1e6);
+    }
+    options.run_one = [iso](const std::string& path) { return run_isolated(path, iso); };
+  } else {
+    return usage_error(err, "run", "unknown target '" + target + "' (known: reference, kernel)");
+  }
+
+  auto files = run::collect_scripts(parsed.positional, filter);
+  if (!files) { err << "synack run: " << files.error().message << "\n"; return kExitUsage; }
+  if (files->empty()) { err << "synack run: no .pkt scripts found" << (filter.empty() ? "" : " matching '" + filter + "'") << "\n"; return kExitUsage; }
+
+  run::RunResult header;
+  header.target = target;
+  header.profile = profile;
+  header.target_version = profile.empty() ? "" : profile + " profile";
+  header.started_at = utc_now();
+  header.options = {{"jobs", std::to_string(jobs)}, {"filter", filter},
+                    {"tolerance_usecs", std::to_string(options.exec.tolerance_usecs)}};
+  for (const auto& o : options.exec.overrides) header.options.push_back({o.name, o.value});
+
+  std::unique_ptr<reports::JsonLinesSink> sink;
+  if (jsonl_path) {
+    auto s = reports::JsonLinesSink::open(*jsonl_path, header);
+    if (!s) { err << "synack run: " << s.error().message << "\n"; return kExitUsage; }
+    sink = std::move(*s);
+  }
+
+  if (!quiet)
+    out << "synack: running " << files->size() << " script" << (files->size() == 1 ? "" : "s") << " on the "
+        << target << " target" << (profile.empty() ? "" : " (profile " + profile + ")") << ", " << jobs
+        << " job" << (jobs == 1 ? "" : "s") << "\n";
+  options.on_result = [&](const run::ScriptResult& r, std::size_t, std::size_t) {
+    if (sink) sink->append(r);
+    print_result_line(r, out, quiet, verbose);
+    out.flush();
+  };
+  g_interrupted = false;
+  auto previous = std::signal(SIGINT, on_sigint);
+  options.interrupted = &g_interrupted;
+  run::RunResult result = run::run_suite(*files, options);
+  std::signal(SIGINT, previous);
+  result.target = header.target;
+  result.profile = header.profile;
+  result.target_version = header.target_version;
+  result.started_at = header.started_at;
+  result.options = header.options;
+  if (sink) sink->close(result);
+
+  int status = kExitPass;
+  auto write = [&](const std::optional<std::string>& path, auto writer, const char* what) {
+    if (!path) return;
+    std::error_code ec;
+    auto dir = std::filesystem::path(*path).parent_path();
+    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+    if (auto r = writer(result, *path); !r) { err << "synack run: " << r.error().message << "\n"; status = kExitUsage; }
+    else if (!quiet) out << "wrote " << what << " " << *path << "\n";
+  };
+  write(json_path, reports::write_json, "JSON results to");
+  write(junit_path, reports::write_junit, "JUnit XML to");
+
+  const Counts c = count(result);
+  out << "\n" << result.scripts.size() << " scripts on " << target << ": " << c.pass << " passed, " << c.fail
+      << " failed, " << c.skipped << " skipped, " << c.error << " errors";
+  if (c.deviation) out << ", " << c.deviation << " expected deviations";
+  out << " (" << format_seconds(c.scripted) << " s scripted in " << std::fixed << std::setprecision(3)
+      << result.wall_seconds << " s)\n";
+  if (result.interrupted) {
+    out << "interrupted: " << result.not_run.size() << " scripts did not run:\n";
+    for (const auto& p : result.not_run) out << "  " << rel_path(p) << "\n";
+  }
+  out << c.pass << " passed, " << c.fail << " failed, " << c.skipped << " skipped\n";
+  if (status != kExitPass) return status;
+  if (c.error > 0) return kExitUsage;
+  if (c.fail > 0 || result.interrupted) return kExitFail;
+  return kExitPass;
+}
+
+int cmd_check(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const auto parsed = parse_args(args, {{"quiet", false}, {"q", false}, {"help", false}, {"h", false}});
+  if (!parsed.error.empty()) return usage_error(err, "check", parsed.error);
+  if (parsed.has("help") || parsed.has("h")) { out << kCheckHelp; return kExitPass; }
+  if (parsed.positional.empty()) return usage_error(err, "check", "no scripts given");
+  auto files = run::collect_scripts(parsed.positional, "");
+  if (!files) { err << "synack check: " << files.error().message << "\n"; return kExitUsage; }
+  std::size_t bad = 0;
+  for (const auto& f : *files) {
+    auto r = script::parse_file(f);
+    if (r.ok()) {
+      if (!parsed.has("quiet") && !parsed.has("q")) out << "ok    " << f << " (" << r.script->events.size() << " events)\n";
+      continue;
+    }
+    ++bad;
+    for (const auto& d : r.diagnostics) err << d.render() << "\n";
+  }
+  out << files->size() - bad << " of " << files->size() << " scripts parse\n";
+  return bad ? kExitUsage : kExitPass;
+}
+
+int cmd_list(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const auto parsed = parse_args(args, {{"filter"}, {"help", false}, {"h", false}});
+  if (!parsed.error.empty()) return usage_error(err, "list", parsed.error);
+  if (parsed.has("help") || parsed.has("h")) { out << kListHelp; return kExitPass; }
+  if (parsed.positional.empty()) return usage_error(err, "list", "no paths given");
+  auto files = run::collect_scripts(parsed.positional, parsed.get("filter").value_or(""));
+  if (!files) { err << "synack list: " << files.error().message << "\n"; return kExitUsage; }
+  int status = kExitPass;
+  for (const auto& f : *files) {
+    auto r = script::parse_file(f);
+    if (!r.ok()) {
+      err << r.diagnostics.front().render() << "\n";
+      status = kExitUsage;
+      continue;
+    }
+    const auto& m = r.script->metadata;
+    out << rel_path(f);
+    if (!m.title.empty()) out << "  -  " << m.title;
+    out << "\n";
+    if (!m.requirements.empty()) {
+      out << "    requirements:";
+      for (const auto& q : m.requirements) out << " " << q;
+      out << "\n";
+    }
+    if (!m.targets.empty()) {
+      out << "    targets:";
+      for (const auto& t : m.targets) out << " " << t;
+      out << "\n";
+    }
+  }
+  out << files->size() << " scripts\n";
+  return status;
+}
+
+int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.empty()) { err << kMainHelp; return kExitUsage; }
+  const std::string& cmd = args[0];
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (cmd == "--help" || cmd == "-h") { out << kMainHelp; return kExitPass; }
+  if (cmd == "--version" || cmd == "version") { out << kVersion << "\n"; return kExitPass; }
+  if (cmd == "help") {
+    if (rest.empty()) { out << kMainHelp; return kExitPass; }
+    if (rest[0] == "run") { out << kRunHelp; return kExitPass; }
+    if (rest[0] == "check") { out << kCheckHelp; return kExitPass; }
+    if (rest[0] == "list") { out << kListHelp; return kExitPass; }
+    err << "synack help: unknown command '" << rest[0] << "'\n";
+    return kExitUsage;
+  }
+  if (cmd == "run") return cmd_run(rest, out, err);
+  if (cmd == "check") return cmd_check(rest, out, err);
+  if (cmd == "list") return cmd_list(rest, out, err);
+  if (cmd == "__run-one") return cmd_run_one(rest, out, err);
+  err << "synack: unknown command '" << cmd << "'\n\n" << kMainHelp;
+  return kExitUsage;
+}
+
+}  // namespace synack::cli

@@ -1,0 +1,162 @@
+#include "harness/cli/isolated.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "harness/cli/options.h"
+#include "harness/run/suite.h"
+#include "reports/reports.h"
+#include "targets/kernel/kernel_target.h"
+#include "targets/kernel/netns.h"
+
+extern char** environ;
+
+namespace synack::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string tail_of(const fs::path& file, std::size_t max_bytes) {
+  std::ifstream in(file);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.size() > max_bytes) text = "..." + text.substr(text.size() - max_bytes);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+run::ScriptResult error_result(const std::string& path, const std::string& target, std::string reason, double wall) {
+  run::ScriptResult r;
+  r.path = path;
+  r.target = target;
+  r.verdict.status = run::Status::Error;
+  r.verdict.reason = std::move(reason);
+  r.verdict.wall_seconds = wall;
+  return r;
+}
+
+}  // namespace
+
+run::ScriptResult run_isolated(const std::string& path, const IsolatedOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  std::string tmpl = (fs::temp_directory_path() / "synack-XXXXXX").string();
+  if (!::mkdtemp(tmpl.data())) return error_result(path, options.target, std::string("mkdtemp: ") + std::strerror(errno), elapsed());
+  const fs::path dir = tmpl;
+  const fs::path result_file = dir / "result.json";
+  const fs::path log_file = dir / "child.log";
+
+  std::vector<std::string> args = {"synack", "__run-one", "--target", options.target, "--result", result_file.string()};
+  for (const auto& o : options.overrides) {
+    args.push_back("--opt");
+    args.push_back(o.name + "=" + o.value);
+  }
+  args.push_back("--");
+  args.push_back(path);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, options.self_exe.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    fs::remove_all(dir);
+    return error_result(path, options.target, std::string("cannot start the script's process: ") + std::strerror(rc), elapsed());
+  }
+
+  // Wait for the child or the timeout, whichever comes first; then end it by its PID.
+  bool timed_out = false;
+  bool reaped = false;
+  int status = 0;
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd >= 0) {
+    pollfd p{pidfd, POLLIN, 0};
+    int ready;
+    do {
+      const Micros left = options.timeout - static_cast<Micros>(elapsed() * 1e6);
+      ready = left <= 0 ? 0 : ::poll(&p, 1, static_cast<int>(std::min<Micros>(left / 1000 + 1, 1 << 30)));
+    } while (ready < 0 && errno == EINTR);
+    timed_out = ready == 0;
+    ::close(pidfd);
+  } else {
+    // No pidfd (kernel before 5.3): poll the child's status.
+    while (!reaped && !timed_out) {
+      reaped = ::waitpid(pid, &status, WNOHANG) == pid;
+      timed_out = !reaped && elapsed() * 1e6 > static_cast<double>(options.timeout);
+      if (!reaped && !timed_out) ::usleep(2000);
+    }
+  }
+  if (timed_out) ::kill(pid, SIGKILL);
+  if (!reaped) while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+
+  run::ScriptResult result;
+  if (timed_out) {
+    result = error_result(path, options.target,
+                          "timed out after " + format_seconds(options.timeout) + " s; the script's process was ended", elapsed());
+  } else if (auto doc = reports::read_json(result_file.string()); doc && doc->scripts.size() == 1) {
+    result = std::move(doc->scripts.front());
+  } else {
+    std::string how = WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
+                                          : "exited with status " + std::to_string(WEXITSTATUS(status));
+    std::string log = tail_of(log_file, 2000);
+    result = error_result(path, options.target, "the script's process " + how + " without a result" +
+                                                    (log.empty() ? "" : ": " + log), elapsed());
+  }
+  fs::remove_all(dir);
+  result.path = path;
+  return result;
+}
+
+int cmd_run_one(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  (void)out;
+  const auto parsed = parse_args(args, {{"target"}, {"result"}, {"opt", true, true}});
+  if (!parsed.error.empty() || parsed.positional.size() != 1 || !parsed.get("result")) {
+    err << "synack __run-one: internal command; usage: --target T --result FILE [--opt N=V]... SCRIPT\n";
+    return 2;
+  }
+  const std::string target = parsed.get("target").value_or("kernel");
+  if (target != "kernel") {
+    err << "synack __run-one: only the kernel target runs isolated\n";
+    return 2;
+  }
+  run::SuiteOptions options;
+  options.target_name = target;
+  if (parsed.has("opt")) {
+    for (const auto& kv : parsed.values.at("opt")) {
+      auto eq = kv.find('=');
+      options.exec.overrides.push_back({kv.substr(0, eq), eq == std::string::npos ? "" : kv.substr(eq + 1), {}});
+    }
+  }
+  if (auto r = kernel::enter_private_namespace(); !r) {
+    err << "synack: " << r.error().message << "\n";
+    return 2;
+  }
+  options.make_target = [](const targets::Network& net) { return kernel::make_kernel_target(net); };
+  run::RunResult run;
+  run.target = target;
+  run.scripts.push_back(run::run_script_file(parsed.positional[0], options));
+  if (auto w = reports::write_json(run, *parsed.get("result")); !w) {
+    err << "synack __run-one: " << w.error().message << "\n";
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace synack::cli

@@ -1,0 +1,360 @@
+// The TCP header is built and parsed here byte by byte, because the harness must control and see
+// exactly what is on the wire (option order, NOP/EOL, unknown kinds, malformed lengths, the AE and
+// reserved bits), which libtins' TCP class normalizes. libtins owns the IP layer in both
+// directions.
+#include "harness/net/codec.h"
+
+#include <netinet/in.h>
+#include <tins/tins.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "harness/net/wire.h"
+
+namespace synack::net {
+namespace {
+
+constexpr std::size_t kIpv4MinHeader = 20;
+constexpr std::size_t kIpv6Header = 40;
+constexpr std::size_t kTcpMinHeader = 20;
+constexpr std::size_t kTcpMaxOptions = 40;  // data offset is 4 bits: at most 60 header bytes
+constexpr std::size_t kTcpChecksumOffset = 16;
+// Data offset, reserved bits and the nine flags share one 16-bit word; the low 12 bits are ours.
+constexpr std::uint16_t kTcpFlagAndReservedMask = 0x0FFF;
+
+// ---- Checksum ----
+
+std::uint64_t sum_words(std::span<const std::uint8_t> bytes, std::uint64_t sum) {
+  const std::size_t even = bytes.size() & ~std::size_t{1};
+  for (std::size_t i = 0; i < even; i += 2) sum += wire::load_be16(&bytes[i]);
+  if (even != bytes.size()) sum += std::uint64_t{bytes[even]} << 8;  // odd byte, zero padded
+  return sum;
+}
+
+std::uint16_t fold_and_complement(std::uint64_t sum) {
+  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+  return static_cast<std::uint16_t>(~sum & 0xFFFF);
+}
+
+// ---- Encoding ----
+
+// Writes the options in the given order, whole options only, up to the 40 bytes a header can
+// hold (a longer list cannot be expressed on the wire; the rest is dropped), then pads with zero
+// (EOL) octets to a 4-byte boundary.
+void append_options(std::vector<std::uint8_t>& tcp, const std::vector<TcpOption>& options) {
+  const std::size_t start = tcp.size();
+  for (const TcpOption& option : options) {
+    const bool single = wire::is_single_octet_option(option.kind);
+    const std::size_t size = single ? 1 : 2 + option.data.size();
+    if (tcp.size() - start + size > kTcpMaxOptions) break;
+    tcp.push_back(option.kind);
+    if (single) continue;
+    // A script or the fuzzer may set wire_length to produce a malformed option on purpose.
+    tcp.push_back(static_cast<std::uint8_t>(wire::option_wire_length(option)));
+    tcp.insert(tcp.end(), option.data.begin(), option.data.end());
+  }
+  while ((tcp.size() - start) % 4 != 0) tcp.push_back(option_kind::EOL);
+}
+
+std::vector<std::uint8_t> build_tcp(const Segment& seg, const IpAddress& src,
+                                    const IpAddress& dst) {
+  std::vector<std::uint8_t> tcp(kTcpMinHeader, 0);
+  tcp.reserve(kTcpMinHeader + kTcpMaxOptions + seg.payload.size());
+  wire::store_be16(&tcp[0], seg.sport);
+  wire::store_be16(&tcp[2], seg.dport);
+  wire::store_be32(&tcp[4], seg.seq);
+  wire::store_be32(&tcp[8], seg.ack);
+  wire::store_be16(&tcp[14], seg.window);
+  wire::store_be16(&tcp[18], seg.urgent);
+  append_options(tcp, seg.options);
+  const auto data_offset_words = static_cast<std::uint16_t>(tcp.size() / 4);
+  wire::store_be16(&tcp[12], static_cast<std::uint16_t>((data_offset_words << 12) |
+                                                        (seg.flags & kTcpFlagAndReservedMask)));
+  tcp.insert(tcp.end(), seg.payload.begin(), seg.payload.end());
+
+  std::uint16_t checksum = tcp_checksum(src, dst, tcp);
+  // Never 0xFFFF, so +1 cannot wrap to a value that is the same in one's complement.
+  if (seg.corrupt_checksum) checksum = static_cast<std::uint16_t>(checksum + 1);
+  wire::store_be16(&tcp[kTcpChecksumOffset], checksum);
+  return tcp;
+}
+
+Tins::IPv4Address to_tins_v4(const IpAddress& address) {
+  std::uint32_t network_order = 0;
+  std::memcpy(&network_order, address.bytes.data(), 4);
+  return Tins::IPv4Address(network_order);
+}
+
+Tins::IPv6Address to_tins_v6(const IpAddress& address) {
+  return Tins::IPv6Address(address.bytes.data());
+}
+
+std::vector<std::uint8_t> wrap_ipv4(const Segment& seg, const IpAddress& src, const IpAddress& dst,
+                                    std::vector<std::uint8_t> tcp) {
+  Tins::IP ip(to_tins_v4(dst), to_tins_v4(src));
+  ip.tos(seg.tos);
+  ip.ttl(seg.ttl);
+  ip.id(0);
+  ip.flags(Tins::IP::DONT_FRAGMENT);
+  ip.protocol(IPPROTO_TCP);
+  ip.inner_pdu(new Tins::RawPDU(std::move(tcp)));  // takes ownership; avoids a copy of the bytes
+  return ip.serialize();
+}
+
+std::vector<std::uint8_t> wrap_ipv6(const Segment& seg, const IpAddress& src, const IpAddress& dst,
+                                    std::vector<std::uint8_t> tcp) {
+  Tins::IPv6 ip(to_tins_v6(dst), to_tins_v6(src));
+  ip.traffic_class(seg.tos);
+  ip.flow_label(seg.flow_label & 0xFFFFF);
+  ip.hop_limit(seg.ttl);
+  ip.next_header(IPPROTO_TCP);
+  ip.inner_pdu(new Tins::RawPDU(std::move(tcp)));  // takes ownership; avoids a copy of the bytes
+  return ip.serialize();
+}
+
+// ---- Decoding ----
+
+struct IpLayer {
+  IpAddress src;
+  IpAddress dst;
+  std::uint8_t tos = 0;
+  std::uint8_t ttl = 0;
+  std::uint32_t flow_label = 0;
+  std::span<const std::uint8_t> tcp;
+};
+
+std::string bytes_text(std::size_t n) { return std::to_string(n) + "-byte"; }
+
+IpAddress from_tins_v4(Tins::IPv4Address address) {
+  const auto network_order = static_cast<std::uint32_t>(address);
+  IpAddress result;
+  result.version = IpVersion::v4;
+  std::memcpy(result.bytes.data(), &network_order, 4);
+  return result;
+}
+
+IpAddress from_tins_v6(const Tins::IPv6Address& address) {
+  IpAddress result;
+  result.version = IpVersion::v6;
+  std::copy(address.begin(), address.end(), result.bytes.begin());
+  return result;
+}
+
+Result<IpLayer> parse_ipv4(std::span<const std::uint8_t> packet) {
+  if (packet.size() < kIpv4MinHeader) {
+    return make_error("truncated IPv4 header: " + std::to_string(packet.size()) +
+                      " bytes, need at least 20");
+  }
+  const std::size_t header_words = packet[0] & 0x0F;
+  const std::size_t header_bytes = header_words * 4;
+  if (header_words < 5) {
+    return make_error("IPv4 header length (IHL) " + std::to_string(header_words) +
+                      " words is below the minimum of 5");
+  }
+  if (header_bytes > packet.size()) {
+    return make_error("IPv4 header length " + std::to_string(header_bytes) + " bytes exceeds the " +
+                      bytes_text(packet.size()) + " packet");
+  }
+  const std::size_t total_length = wire::load_be16(&packet[2]);
+  if (total_length != packet.size()) {
+    return make_error("IPv4 total length " + std::to_string(total_length) + " disagrees with the " +
+                      bytes_text(packet.size()) + " packet");
+  }
+  const std::uint16_t fragment = wire::load_be16(&packet[6]);
+  if ((fragment & 0x2000) != 0 || (fragment & 0x1FFF) != 0) {
+    return make_error("IPv4 fragment (more-fragments bit or offset set) is not supported");
+  }
+  if (packet[9] != IPPROTO_TCP) {
+    return make_error("IPv4 protocol " + std::to_string(packet[9]) + " is not TCP (6)");
+  }
+  IpLayer layer;
+  try {
+    // Only the header: the TCP bytes are parsed here, not by libtins.
+    const Tins::IP ip(packet.data(), static_cast<std::uint32_t>(header_bytes));
+    layer.src = from_tins_v4(ip.src_addr());
+    layer.dst = from_tins_v4(ip.dst_addr());
+    layer.tos = ip.tos();
+    layer.ttl = ip.ttl();
+  } catch (const std::exception& e) {
+    return make_error(std::string("malformed IPv4 header options: ") + e.what());
+  } catch (...) {
+    return make_error("malformed IPv4 header");
+  }
+  layer.tcp = packet.subspan(header_bytes);
+  return layer;
+}
+
+Result<IpLayer> parse_ipv6(std::span<const std::uint8_t> packet) {
+  if (packet.size() < kIpv6Header) {
+    return make_error("truncated IPv6 header: " + std::to_string(packet.size()) +
+                      " bytes, need at least 40");
+  }
+  const std::size_t payload_length = wire::load_be16(&packet[4]);
+  if (payload_length != packet.size() - kIpv6Header) {
+    return make_error("IPv6 payload length " + std::to_string(payload_length) +
+                      " disagrees with the " + bytes_text(packet.size() - kIpv6Header) +
+                      " payload after the 40-byte header");
+  }
+  if (packet[6] != IPPROTO_TCP) {
+    return make_error("IPv6 next header " + std::to_string(packet[6]) +
+                      " is not TCP (6); extension headers are not supported");
+  }
+  IpLayer layer;
+  try {
+    const Tins::IPv6 ip(packet.data(), static_cast<std::uint32_t>(kIpv6Header));
+    layer.src = from_tins_v6(ip.src_addr());
+    layer.dst = from_tins_v6(ip.dst_addr());
+    layer.tos = ip.traffic_class();
+    layer.ttl = ip.hop_limit();
+    layer.flow_label = static_cast<std::uint32_t>(ip.flow_label());
+  } catch (const std::exception& e) {
+    return make_error(std::string("malformed IPv6 header: ") + e.what());
+  } catch (...) {
+    return make_error("malformed IPv6 header");
+  }
+  layer.tcp = packet.subspan(kIpv6Header);
+  return layer;
+}
+
+std::string describe_option(std::uint8_t kind, std::size_t header_offset) {
+  const char* name = wire::option_kind_name(kind);
+  std::string text = "malformed TCP option ";
+  text += name != nullptr ? std::string(name) + " (kind " + std::to_string(kind) + ")"
+                          : "kind " + std::to_string(kind);
+  return text + " at TCP header offset " + std::to_string(header_offset);
+}
+
+// Parses the option area exactly as sent. Stops at EOL (kept once; what follows is padding).
+Result<std::vector<TcpOption>> parse_options(std::span<const std::uint8_t> area) {
+  std::vector<TcpOption> options;
+  std::size_t at = 0;
+  while (at < area.size()) {
+    const std::uint8_t kind = area[at];
+    if (kind == option_kind::EOL) {
+      options.push_back(TcpOption::eol());
+      break;
+    }
+    if (kind == option_kind::NOP) {
+      options.push_back(TcpOption::nop());
+      ++at;
+      continue;
+    }
+    const std::size_t header_offset = kTcpMinHeader + at;
+    if (at + 1 >= area.size()) {
+      return make_error(describe_option(kind, header_offset) +
+                        ": length octet missing at the end of the option area");
+    }
+    const std::size_t length = area[at + 1];
+    if (length < 2) {
+      return make_error(describe_option(kind, header_offset) + ": length " +
+                        std::to_string(length) + " is below 2");
+    }
+    if (at + length > area.size()) {
+      return make_error(describe_option(kind, header_offset) + ": length " +
+                        std::to_string(length) + " runs past the end of the TCP header (" +
+                        std::to_string(area.size() - at) + " option bytes left)");
+    }
+    TcpOption option;
+    option.kind = kind;
+    option.data.assign(area.begin() + static_cast<std::ptrdiff_t>(at + 2),
+                       area.begin() + static_cast<std::ptrdiff_t>(at + length));
+    if (!wire::option_length_well_formed(kind, length)) {
+      option.wire_length = static_cast<std::uint8_t>(length);
+    }
+    options.push_back(std::move(option));
+    at += length;
+  }
+  return options;
+}
+
+Result<Segment> parse_tcp(const IpLayer& ip) {
+  const std::span<const std::uint8_t> tcp = ip.tcp;
+  if (tcp.size() < kTcpMinHeader) {
+    return make_error("truncated TCP header: " + std::to_string(tcp.size()) +
+                      " bytes, need at least 20");
+  }
+  const std::uint16_t offset_and_flags = wire::load_be16(&tcp[12]);
+  const std::size_t data_offset_words = offset_and_flags >> 12;
+  const std::size_t header_bytes = data_offset_words * 4;
+  if (data_offset_words < 5) {
+    return make_error("TCP data offset " + std::to_string(data_offset_words) +
+                      " words is below the minimum of 5");
+  }
+  if (header_bytes > tcp.size()) {
+    return make_error("TCP data offset " + std::to_string(header_bytes) + " bytes exceeds the " +
+                      bytes_text(tcp.size()) + " segment");
+  }
+  Result<std::vector<TcpOption>> options =
+      parse_options(tcp.subspan(kTcpMinHeader, header_bytes - kTcpMinHeader));
+  if (!options) return options.error();
+
+  Segment seg;
+  seg.src = ip.src;
+  seg.dst = ip.dst;
+  seg.tos = ip.tos;
+  seg.ttl = ip.ttl;
+  seg.flow_label = ip.flow_label;
+  seg.sport = wire::load_be16(&tcp[0]);
+  seg.dport = wire::load_be16(&tcp[2]);
+  seg.seq = wire::load_be32(&tcp[4]);
+  seg.ack = wire::load_be32(&tcp[8]);
+  seg.flags = offset_and_flags & kTcpFlagAndReservedMask;
+  seg.window = wire::load_be16(&tcp[14]);
+  seg.urgent = wire::load_be16(&tcp[18]);
+  seg.options = std::move(options).value();
+  seg.payload.assign(tcp.begin() + static_cast<std::ptrdiff_t>(header_bytes), tcp.end());
+  seg.checksum_ok = tcp_checksum(ip.src, ip.dst, tcp) == 0;
+  return seg;
+}
+
+Result<IpLayer> parse_ip(std::span<const std::uint8_t> packet) {
+  if (packet.empty()) return make_error("empty packet");
+  const int version = packet[0] >> 4;
+  if (version == 4) return parse_ipv4(packet);
+  if (version == 6) return parse_ipv6(packet);
+  return make_error("IP version " + std::to_string(version) + " is neither 4 nor 6");
+}
+
+}  // namespace
+
+std::uint16_t tcp_checksum(const IpAddress& src, const IpAddress& dst,
+                           std::span<const std::uint8_t> tcp_bytes) {
+  const bool v6 = src.version == IpVersion::v6 || dst.version == IpVersion::v6;
+  std::uint64_t sum = 0;
+  if (v6) {
+    // RFC 8200 §8.1: addresses, 32-bit upper-layer length, 24 zero bits, next header.
+    sum = sum_words(src.mapped_v6().bytes, sum);
+    sum = sum_words(dst.mapped_v6().bytes, sum);
+    const auto length = static_cast<std::uint32_t>(tcp_bytes.size());
+    sum += (length >> 16) + (length & 0xFFFF) + IPPROTO_TCP;
+  } else {
+    // RFC 9293 §3.1: addresses, zero, protocol, 16-bit TCP length.
+    sum = sum_words(std::span(src.bytes).first(4), sum);
+    sum = sum_words(std::span(dst.bytes).first(4), sum);
+    sum += IPPROTO_TCP + (tcp_bytes.size() & 0xFFFF);
+  }
+  return fold_and_complement(sum_words(tcp_bytes, sum));
+}
+
+std::vector<std::uint8_t> encode(const Segment& seg) {
+  IpAddress src = seg.src;
+  IpAddress dst = seg.dst;
+  // Mixed families cannot share a packet; send both as IPv6 (v4 ones as ::ffff:a.b.c.d).
+  if (src.version != dst.version) {
+    src = src.mapped_v6();
+    dst = dst.mapped_v6();
+  }
+  std::vector<std::uint8_t> tcp = build_tcp(seg, src, dst);
+  if (src.version == IpVersion::v4) return wrap_ipv4(seg, src, dst, std::move(tcp));
+  return wrap_ipv6(seg, src, dst, std::move(tcp));
+}
+
+Result<Segment> decode(std::span<const std::uint8_t> packet) {
+  Result<IpLayer> ip = parse_ip(packet);
+  if (!ip) return ip.error();
+  return parse_tcp(*ip);
+}
+
+}  // namespace synack::net

@@ -1,0 +1,37 @@
+// The Executor runs one parsed script against one target: it schedules events on the target's
+// clock with packetdrill's timing semantics, rewrites sequence numbers both ways, matches every
+// segment the stack sends, checks syscall results and their timing, and records a Trace.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "harness/run/result.h"
+#include "harness/script/ast.h"
+#include "targets/target.h"
+
+namespace synack::run {
+
+struct ExecOptions {
+  Micros tolerance_usecs = 4000;     // script option --tolerance_usecs
+  double tolerance_percent = 12.5;   // script option --tolerance_percent
+  std::uint16_t local_port = 8080;   // the stack's port (bind with "...")
+  std::uint16_t remote_port = 34000; // the scripted peer's port
+  // How long '*' lines and blocking calls with no deadline may wait, in script time.
+  Micros wait_limit = 3600 * kMicrosPerSecond;
+  // Options given on the command line; they override the script's own (name -> value).
+  std::vector<script::OptionSetting> overrides;
+};
+
+// The network a script asks for (--ip_version, --local_ip, --remote_ip), or an error when an
+// option names a value the harness refuses (e.g. an address outside the documentation ranges).
+Result<targets::Network> network_for(const script::Script& script, const ExecOptions& options);
+
+// True for addresses the harness may use: documentation ranges and loopback.
+bool is_permitted_address(const net::IpAddress& address);
+
+// Runs the script on `target`, which must be fresh (created for this script, clock at 0).
+ScriptResult execute(const script::Script& script, targets::Target& target, const ExecOptions& options);
+
+}  // namespace synack::run

@@ -1,0 +1,94 @@
+// The recursive-descent parser behind script::parse. Internal to harness/script; split over
+// parser.cpp (file structure, times, options, metadata), parse_packet.cpp and parse_syscall.cpp.
+//
+// Error handling: every parse_* function returns false after recording the first error with
+// fail(); callers return false in turn. Nothing throws.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "harness/script/ast.h"
+#include "harness/script/diagnostic.h"
+#include "harness/script/lexer.h"
+#include "harness/script/parser.h"
+
+namespace synack::script {
+
+// Brackets, braces and parentheses may nest this deep in an expression.
+inline constexpr int kMaxNesting = 64;
+// Items in one argument list, [list] or {struct}: far above any real call, and it keeps a huge
+// single line from building millions of nodes.
+inline constexpr std::size_t kMaxListItems = 4096;
+
+class Parser {
+ public:
+  Parser(std::string_view text, std::string path);
+  ParseResult run();
+
+ private:
+  // ---- parser.cpp
+  bool parse_script(Script& script);
+  bool parse_option_line(Script& script);
+  // Where the parts of an event's time column start, for messages about them.
+  struct TimePositions {
+    SourcePos start, range, blocking;
+  };
+  bool parse_event(Event& event, TimePositions& at);
+  bool parse_event_time(EventTime& time, TimePositions& at);
+  bool parse_time_point(TimePoint& point);
+  bool check_event(const Event& event, bool first, const TimePositions& at);
+  void collect_metadata(Metadata& metadata);
+
+  // ---- parse_packet.cpp
+  bool parse_packet(PacketSpec& packet);
+  bool parse_ip_annotation(IpAnnotation& ip);
+  bool parse_flags(std::string& flags);
+  bool parse_sequence(PacketSpec& packet);
+  bool parse_option_list(PacketSpec& packet);
+  bool parse_tcp_option(OptionSpec& option);
+  bool parse_accecn_option(OptionSpec& option);
+  bool parse_optional_hex(std::vector<std::uint8_t>& bytes);
+
+  // ---- parse_syscall.cpp
+  bool parse_syscall(SyscallSpec& call);
+  bool parse_expr(ExprPtr& out, int depth);
+  bool parse_primary(ExprPtr& out, int depth);
+  bool parse_expr_list(char close, std::vector<ExprPtr>& items, int depth);
+  bool parse_struct_fields(std::vector<std::pair<std::string, ExprPtr>>& fields, int depth);
+
+  // ---- shared helpers (parser.cpp)
+  bool fail(SourcePos at, std::string message);
+  // "expected WHAT, found 'X'"; a lexer error token reports its own message instead.
+  bool fail_expected(std::string_view what, const Token& found);
+  bool fail_expected(std::string_view what) { return fail_expected(what, lex_.peek()); }
+  bool expect_punct(char c, std::string_view what);
+  // A Number token holding an integer no larger than `max`; `what` names it in messages.
+  bool expect_unsigned(std::string_view what, std::uint64_t max, std::uint64_t& value);
+  bool unsigned_value(const Token& token, std::string_view what, std::uint64_t max,
+                      std::uint64_t& value);
+
+  Lexer lex_;
+  std::string path_;
+  std::optional<Diagnostic> error_;
+  bool in_event_ = false;      // inside an event: "found X on the next line" points at the cut
+  Micros previous_time_ = 0;  // nominal time the previous event completed, for ordering checks
+};
+
+// AccECN option kinds (RFC 9768): counters in the order e0b, ceb, e1b, or e1b, ceb, e0b.
+inline constexpr std::uint8_t kAccEcnOrder0 = 172;
+inline constexpr std::uint8_t kAccEcnOrder1 = 174;
+
+// "0x1f" or "31" -> 31. False if the text is not an integer or exceeds 64 bits.
+bool parse_integer_literal(std::string_view text, std::uint64_t& value);
+
+// "0", "1.5", "0.000001": seconds as scripts write them (trailing zeros dropped).
+std::string seconds_text(Micros usecs);
+
+// Builds the diagnostic for a position in `source` (line text cut around the column if long).
+Diagnostic make_diagnostic(std::string_view source, const std::string& path, SourcePos at,
+                           std::string message);
+
+}  // namespace synack::script

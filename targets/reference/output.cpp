@@ -1,0 +1,326 @@
+// Building and sending segments: headers, options, windows, and the send loop (RFC 9293 §3.8.6,
+// Nagle RFC 1122 §4.2.3.4, congestion window RFC 5681).
+#include <algorithm>
+
+#include "targets/reference/options.h"
+#include "targets/reference/socket.h"
+#include "targets/reference/stack.h"
+
+namespace synack::reference {
+
+using net::seq_ge;
+using net::seq_gt;
+using net::seq_le;
+using net::seq_lt;
+namespace flag = net::flag;
+
+net::Segment Stack::make_segment(const Tcb& tcb, std::uint32_t seq, std::uint16_t flags) const {
+  net::Segment s;
+  s.src = tcb.local.addr;
+  s.dst = tcb.remote.addr;
+  s.sport = tcb.local.port;
+  s.dport = tcb.remote.port;
+  s.seq = seq;
+  s.flags = flags;
+  if (flags & flag::ACK) s.ack = tcb.rcv_nxt;
+  return s;
+}
+
+void Stack::add_syn_options(const Tcb& tcb, net::Segment& seg, bool syn_ack) const {
+  // A SYN-ACK carries an option only if the peer's SYN offered it (RFC 7323 §2.2, §3.2;
+  // RFC 2018 §2); a SYN offers what the configuration enables.
+  const bool ws = syn_ack ? tcb.wscale_ok : tcb.offered_wscale;
+  const bool ts = syn_ack ? tcb.ts_ok : tcb.offered_ts;
+  const bool sack = syn_ack ? tcb.sack_ok : tcb.offered_sack;
+  auto& o = seg.options;
+  o.push_back(mss_option(tcb.rcv_mss));
+  if (cfg_.option_layout == OptionLayout::Linux) {
+    if (ts) {
+      if (sack) {
+        o.push_back(sack_permitted_option());
+      } else {
+        o.push_back(nop_option());
+        o.push_back(nop_option());
+      }
+      o.push_back(timestamp_option(ts_now(tcb), syn_ack ? tcb.ts_recent : 0));
+    } else if (sack) {
+      o.push_back(nop_option());
+      o.push_back(nop_option());
+      o.push_back(sack_permitted_option());
+    }
+    if (ws) {
+      o.push_back(nop_option());
+      o.push_back(wscale_option(tcb.rcv_shift));
+    }
+    return;
+  }
+  // FreeBSD's tcp_addoptions: mss, nop+wscale, sackOK, NOPs to align TS, TS, EOL padding.
+  if (ws) {
+    o.push_back(nop_option());
+    o.push_back(wscale_option(tcb.rcv_shift));
+  }
+  if (sack) o.push_back(sack_permitted_option());
+  if (ts) {
+    while (options_length(o) % 4 != 2) o.push_back(nop_option());
+    o.push_back(timestamp_option(ts_now(tcb), syn_ack ? tcb.ts_recent : 0));
+  }
+  while (options_length(o) % 4 != 0) o.push_back(eol_option());
+}
+
+void Stack::add_data_options(const Tcb& tcb, net::Segment& seg) const {
+  // RFC 7323 §3.2: once negotiated, TSopt MUST go in every non-RST segment and SHOULD go in
+  // a RST too.
+  if (tcb.ts_ok) {
+    seg.options.push_back(nop_option());
+    seg.options.push_back(nop_option());
+    seg.options.push_back(timestamp_option(ts_now(tcb), tcb.ts_recent));
+  }
+  // RFC 2018 §4: SACK blocks describe out-of-order data; the first block MUST hold the most
+  // recently received segment, the others follow in sequence order.
+  if (tcb.sack_ok && !tcb.ooo.empty() && (seg.flags & flag::ACK) && !(seg.flags & flag::RST)) {
+    const std::size_t max_blocks = tcb.ts_ok ? 3 : 4;
+    std::vector<net::SackBlock> all;
+    for (const auto& e : tcb.ooo) {
+      if (e.data.empty()) continue;  // a lone FIN is not data to SACK
+      const std::uint32_t right = e.seq + static_cast<std::uint32_t>(e.data.size());
+      if (!all.empty() && all.back().right == e.seq) {
+        all.back().right = right;  // adjacent entries form one block
+      } else {
+        all.push_back({e.seq, right});
+      }
+    }
+    std::vector<net::SackBlock> blocks;
+    for (const auto& b : all) {
+      if (seq_le(b.left, tcb.sack_recent) && seq_lt(tcb.sack_recent, b.right)) blocks.push_back(b);
+    }
+    for (const auto& b : all) {
+      if (blocks.size() == max_blocks) break;
+      if (!blocks.empty() && blocks.front() == b) continue;
+      blocks.push_back(b);
+    }
+    seg.options.push_back(nop_option());
+    seg.options.push_back(nop_option());
+    seg.options.push_back(sack_option(blocks));
+  }
+}
+
+std::uint16_t Stack::advertised_window(Tcb& tcb, bool syn) {
+  const std::uint32_t buffer = tcb.opts.receive_buffer;
+  if (syn) {
+    // RFC 7323 §2.2: the window in a SYN or SYN-ACK is never scaled.
+    std::uint32_t w = std::min<std::uint32_t>({cfg_.initial_window, buffer, 65535});
+    if (cfg_.round_window_to_mss) {
+      // Linux: a multiple of the segment size it expects to receive (TS shrinks it; a SYN
+      // does not know yet whether TS will be used).
+      const bool ts = tcb.state == State::SynReceived && tcb.ts_ok;
+      const std::uint32_t mss = tcb.rcv_mss - (ts ? 12u : 0u);
+      if (w > mss) w -= w % mss;
+    }
+    if (cfg_.grow_window) tcb.rcv_ssthresh = w;
+    tcb.rcv_adv = tcb.rcv_nxt + w;
+    return static_cast<std::uint16_t>(w);
+  }
+  std::uint32_t held = static_cast<std::uint32_t>(tcb.recv_buf.size());
+  for (const auto& e : tcb.ooo) held += static_cast<std::uint32_t>(e.data.size());
+  std::uint32_t space = buffer > held ? buffer - held : 0;
+  const std::uint32_t max_wnd = 65535u << tcb.rcv_shift;
+  std::uint32_t wnd = std::min({space, max_wnd, tcb.rcv_ssthresh});
+  const std::uint32_t cur = tcb.rcv_wnd();
+  // RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): move the right edge only in steps of at least
+  // min(buffer/2, MSS); and never shrink the window already offered.
+  const std::uint32_t step = std::min<std::uint32_t>(buffer / 2, tcb.rcv_mss);
+  if (wnd > cur && wnd - cur < step) wnd = cur;
+  if (wnd < cur) wnd = cur;
+  std::uint32_t field = wnd >> tcb.rcv_shift;
+  if ((field << tcb.rcv_shift) < cur) field += 1;  // rounding must not shrink either
+  field = std::min<std::uint32_t>(field, 65535);
+  const std::uint32_t edge = tcb.rcv_nxt + (field << tcb.rcv_shift);
+  if (seq_gt(edge, tcb.rcv_adv)) tcb.rcv_adv = edge;
+  return static_cast<std::uint16_t>(field);
+}
+
+void Stack::emit(Tcb& tcb, net::Segment seg) {
+  ++tcb.segs_out;
+  if (!seg.payload.empty()) {
+    ++tcb.data_segs_out;
+    tcb.bytes_sent += seg.payload.size();
+    tcb.last_data_sent = now_;
+  }
+  if (seg.flags & flag::ACK) {
+    tcb.last_ack_sent = seg.ack;
+    tcb.ack_now = false;
+    tcb.delack_at = kNever;
+    tcb.unacked_bytes = 0;
+  }
+  emit_raw(std::move(seg));
+}
+
+void Stack::emit_raw(net::Segment seg) { out_.push_back(Emitted{now_, std::move(seg)}); }
+
+void Stack::send_syn(Tcb& tcb) {
+  // SYN (active open) or SYN-ACK (passive open, or simultaneous open in SYN-RECEIVED).
+  const bool syn_ack = tcb.state == State::SynReceived;
+  net::Segment s = make_segment(tcb, tcb.iss, syn_ack ? flag::SYN | flag::ACK : flag::SYN);
+  s.window = advertised_window(tcb, true);
+  add_syn_options(tcb, s, syn_ack);
+  if (seq_ge(tcb.iss, tcb.snd_nxt)) tcb.snd_nxt = tcb.iss + 1;
+  if (seq_gt(tcb.snd_nxt, tcb.snd_max)) tcb.snd_max = tcb.snd_nxt;
+  if (!tcb.rtt_timing && !tcb.syn_retransmitted) {
+    tcb.rtt_timing = true;
+    tcb.rtt_seq = tcb.iss + 1;
+    tcb.rtt_start = now_;
+  }
+  if (tcb.rexmt_at == kNever) tcb.rexmt_at = now_ + tcb.rto;
+  emit(tcb, std::move(s));
+}
+
+void Stack::send_ack(Tcb& tcb) {
+  net::Segment s = make_segment(tcb, tcb.snd_nxt, flag::ACK);
+  s.window = advertised_window(tcb, false);
+  add_data_options(tcb, s);
+  emit(tcb, std::move(s));
+}
+
+void Stack::send_rst(Tcb& tcb) {
+  // An abort: <SEQ=SND.NXT><CTL=RST> (RFC 9293 §3.10.5 ABORT); Linux and BSD also set ACK.
+  const std::uint16_t flags = cfg_.abort_rst_has_ack ? flag::RST | flag::ACK : flag::RST;
+  net::Segment s = make_segment(tcb, tcb.snd_nxt, flags);
+  s.window = advertised_window(tcb, false);
+  add_data_options(tcb, s);
+  emit(tcb, std::move(s));
+}
+
+void Stack::send_reset_for(const net::Segment& seg) {
+  // RFC 9293 §3.10.7.1: never answer a RST; if the segment has an ACK, the reset takes its
+  // sequence number from the ACK field, otherwise sequence 0 and an ACK of what the segment
+  // occupied.
+  if (seg.has(flag::RST)) return;
+  net::Segment r;
+  r.src = seg.dst;
+  r.dst = seg.src;
+  r.sport = seg.dport;
+  r.dport = seg.sport;
+  if (seg.has(flag::ACK)) {
+    r.seq = seg.ack;
+    r.flags = flag::RST;
+  } else {
+    const auto len = static_cast<std::uint32_t>(seg.payload.size()) +
+                     (seg.has(flag::SYN) ? 1 : 0) + (seg.has(flag::FIN) ? 1 : 0);
+    r.seq = 0;
+    r.ack = seg.seq + len;
+    r.flags = flag::RST | flag::ACK;
+  }
+  emit_raw(std::move(r));
+}
+
+std::uint32_t Stack::effective_window(const Tcb& tcb) const {
+  return std::min(tcb.snd_wnd, tcb.cwnd);
+}
+
+bool Stack::send_one(Tcb& tcb, std::uint32_t seq, std::uint32_t max_len, bool retransmission) {
+  // Sends the data (and FIN, if it follows) starting at `seq`. Returns false if nothing to send.
+  const std::uint32_t start = tcb.data_seq();
+  const std::uint32_t offset = seq - start;
+  const std::uint32_t buffered = static_cast<std::uint32_t>(tcb.send_buf.size());
+  if (offset > buffered) return false;
+  std::uint32_t len = std::min({max_len, static_cast<std::uint32_t>(tcb.snd_mss), buffered - offset});
+  const bool at_end = offset + len == buffered;
+  // The FIN goes with the last data, or alone; on retransmission only if it was sent before.
+  const bool fin = tcb.fin_queued && at_end && (retransmission ? tcb.fin_sent() : true);
+  if (len == 0 && !fin) return false;
+  std::uint16_t flags = flag::ACK;
+  if (fin) flags |= flag::FIN;
+  if (len > 0 && at_end) flags |= flag::PSH;
+  net::Segment s = make_segment(tcb, seq, flags);
+  s.window = advertised_window(tcb, false);
+  add_data_options(tcb, s);
+  s.payload.reserve(len);
+  tcb.send_buf.copy_to(offset, len, s.payload);
+  const std::uint32_t end = seq + len + (fin ? 1 : 0);
+  if (retransmission) {
+    ++tcb.total_retrans;
+    tcb.bytes_retrans += len;
+    // Karn's algorithm: a retransmitted segment never yields an RTT sample.
+    if (tcb.rtt_timing && seq_lt(seq, tcb.rtt_seq)) tcb.rtt_timing = false;
+  } else if (!tcb.rtt_timing) {
+    tcb.rtt_timing = true;
+    tcb.rtt_seq = end;
+    tcb.rtt_start = now_;
+  }
+  if (seq_gt(end, tcb.snd_nxt)) tcb.snd_nxt = end;
+  if (seq_gt(end, tcb.snd_max)) tcb.snd_max = end;
+  if (len < tcb.snd_mss) tcb.snd_sml = end;
+  // RFC 6298 §5.1: the timer runs whenever data is outstanding.
+  if (tcb.rexmt_at == kNever) tcb.rexmt_at = now_ + tcb.rto;
+  tcb.persist_at = kNever;
+  emit(tcb, std::move(s));
+  if (retransmission && tcb.rtx_active) tcb.rtx_nxt = end;
+  return true;
+}
+
+void Stack::retransmit_first(Tcb& tcb) {
+  if (tcb.state == State::SynSent || tcb.state == State::SynReceived) {
+    if (!tcb.syn_acked()) {
+      tcb.rtt_timing = false;
+      ++tcb.total_retrans;
+      send_syn(tcb);
+      return;
+    }
+  }
+  send_one(tcb, tcb.snd_una == tcb.iss ? tcb.iss + 1 : tcb.snd_una, tcb.snd_mss, true);
+}
+
+void Stack::output(Tcb& tcb) {
+  const bool can_send = tcb.state == State::Established || tcb.state == State::CloseWait ||
+                        tcb.state == State::FinWait1 || tcb.state == State::Closing ||
+                        tcb.state == State::LastAck;
+  while (can_send) {
+    // After a timeout: resend what was in flight, go-back-N, as the congestion window allows.
+    if (tcb.rtx_active) {
+      if (!seq_lt(tcb.rtx_nxt, tcb.snd_nxt)) {
+        tcb.rtx_active = false;
+        continue;
+      }
+      const std::uint32_t flight = tcb.rtx_nxt - tcb.snd_una;
+      if (flight >= tcb.cwnd) break;
+      const std::uint32_t room = std::min(tcb.cwnd - flight, tcb.snd_nxt - tcb.rtx_nxt);
+      if (!send_one(tcb, tcb.rtx_nxt, std::max<std::uint32_t>(room, 1), true)) {
+        tcb.rtx_active = false;
+      }
+      continue;
+    }
+    const std::uint32_t offset = tcb.snd_nxt - tcb.data_seq();
+    const std::uint32_t buffered = static_cast<std::uint32_t>(tcb.send_buf.size());
+    const std::uint32_t avail = offset < buffered ? buffered - offset : 0;
+    const bool fin_pending = tcb.fin_queued && !tcb.fin_sent();
+    if (avail == 0 && !fin_pending) break;
+    const std::uint32_t wnd = effective_window(tcb);
+    const std::uint32_t flight = tcb.in_flight();
+    const std::uint32_t usable = wnd > flight ? wnd - flight : 0;
+    const std::uint32_t len = std::min({avail, static_cast<std::uint32_t>(tcb.snd_mss), usable});
+    if ((avail > 0 && len == 0) || (avail == 0 && usable == 0)) {
+      // Closed window (a FIN occupies sequence space too). With nothing in flight, the persist
+      // timer probes it (RFC 9293 §3.8.6.1).
+      if (tcb.snd_wnd == 0 && flight == 0 && tcb.persist_at == kNever) {
+        tcb.persist_backoff = tcb.rto;
+        tcb.persist_at = now_ + tcb.persist_backoff;
+      }
+      break;
+    }
+    if (len < avail && len < tcb.snd_mss && len < tcb.max_snd_wnd / 2 && flight > 0) {
+      break;  // sender SWS avoidance (RFC 9293 §3.8.6.2.1): wait for a useful window
+    }
+    if (len > 0 && len == avail && len < tcb.snd_mss && !tcb.opts.nodelay && !fin_pending) {
+      // Nagle (RFC 1122 §4.2.3.4): hold a small segment while data is unacknowledged; Linux's
+      // Minshall variant holds it only while an earlier small segment is unacknowledged.
+      const bool hold = cfg_.nagle == NagleMode::Classic ? flight > 0
+                                                          : seq_gt(tcb.snd_sml, tcb.snd_una) &&
+                                                            seq_le(tcb.snd_sml, tcb.snd_nxt);
+      if (hold) break;
+    }
+    if (!send_one(tcb, tcb.snd_nxt, len, false)) break;
+  }
+  if (tcb.ack_now) send_ack(tcb);
+}
+
+}  // namespace synack::reference

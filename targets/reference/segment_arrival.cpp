@@ -1,0 +1,520 @@
+// SEGMENT ARRIVES: RFC 9293 §3.10.7, in the RFC's order. Each step is one function; each early
+// return names the rule it applied in a trace line.
+#include <algorithm>
+
+#include "targets/reference/options.h"
+#include "targets/reference/socket.h"
+#include "targets/reference/stack.h"
+
+#include <cerrno>
+
+namespace synack::reference {
+
+using net::seq_ge;
+using net::seq_gt;
+using net::seq_le;
+using net::seq_lt;
+namespace flag = net::flag;
+
+namespace {
+
+SegView view_of(const net::Segment& seg) {
+  SegView v{seg, seg.seq, seg.payload, seg.has(flag::SYN), seg.has(flag::FIN)};
+  return v;
+}
+
+std::uint16_t clamp_mss(std::uint32_t v) {
+  return static_cast<std::uint16_t>(std::clamp<std::uint32_t>(v, 64, 65535));
+}
+
+}  // namespace
+
+// ---- §3.10.7.1 CLOSED ----
+
+void Stack::segment_to_closed(const net::Segment& seg) {
+  if (seg.has(flag::RST)) {
+    trace(nullptr, "3.10.7.1: RST to a closed port, discarded");
+    return;
+  }
+  trace(nullptr, "3.10.7.1: segment to a closed port, send RST");
+  send_reset_for(seg);
+}
+
+// ---- §3.10.7.2 LISTEN ----
+
+void Stack::negotiate_options(Tcb& tcb, const net::Segment& syn) {
+  const ParsedOptions p = parse_options(syn);
+  const bool v6 = tcb.local.addr.version == net::IpVersion::v6;
+  // RFC 9293 §3.7.1 / RFC 6691: without an MSS option assume 536 (IPv4) or 1220 (IPv6).
+  const std::uint32_t peer_mss = p.mss ? *p.mss : (v6 ? 1220u : cfg_.default_peer_mss);
+  std::uint32_t mss = std::min<std::uint32_t>(peer_mss, tcb.rcv_mss);
+  if (tcb.opts.user_mss) mss = std::min<std::uint32_t>(mss, tcb.opts.user_mss);
+  // RFC 7323 §1.3 / RFC 6691: options in every segment reduce the payload that fits.
+  const bool ts = p.timestamp.has_value() && (tcb.passive ? cfg_.timestamps : tcb.offered_ts);
+  const bool ws = p.wscale.has_value() && (tcb.passive ? cfg_.window_scaling : tcb.offered_wscale);
+  const bool sack = p.sack_permitted && (tcb.passive ? cfg_.sack : tcb.offered_sack);
+  tcb.ts_ok = ts;
+  tcb.sack_ok = sack;
+  tcb.wscale_ok = ws;
+  tcb.snd_mss = clamp_mss(ts ? mss - 12 : mss);
+  tcb.cwnd = cfg_.initial_cwnd_segments * tcb.snd_mss;  // RFC 5681 §3.1 IW, in SMSS units
+  if (ws) {
+    // RFC 7323 §2.3: a shift above 14 is treated as 14.
+    tcb.snd_shift = std::min<std::uint8_t>(*p.wscale, 14);
+    tcb.rcv_shift = cfg_.window_shift;
+  } else {
+    tcb.snd_shift = 0;
+    tcb.rcv_shift = 0;
+  }
+  if (ts) {
+    tcb.ts_recent = p.timestamp->first;
+    tcb.ts_recent_time = now_;
+  }
+}
+
+void Stack::segment_to_listen(Socket& listener, const net::Segment& seg) {
+  if (seg.has(flag::RST)) {
+    trace(nullptr, "3.10.7.2 first: RST in LISTEN, ignored");
+    return;
+  }
+  if (seg.has(flag::ACK)) {
+    trace(nullptr, "3.10.7.2 second: ACK in LISTEN, send <SEQ=SEG.ACK><CTL=RST>");
+    send_reset_for(seg);
+    return;
+  }
+  if (!seg.has(flag::SYN)) {
+    trace(nullptr, "3.10.7.2 fourth: no SYN, RST or ACK in LISTEN, dropped");
+    return;
+  }
+  // Listen backlog: Linux drops a SYN while the accept queue is full (the peer retries).
+  if (listener.accept_queue.size() > static_cast<std::size_t>(listener.backlog)) {
+    trace(nullptr, "listen backlog: accept queue full, SYN dropped");
+    return;
+  }
+  std::size_t half_open = 0;
+  for (const auto& t : conns_) {
+    if (t->listener == listener.fd && t->state == State::SynReceived) ++half_open;
+  }
+  if (half_open >= std::max<std::size_t>(static_cast<std::size_t>(listener.backlog), 1) + 256) {
+    trace(nullptr, "listen backlog: SYN queue full, SYN dropped");
+    return;
+  }
+  // Third: a SYN. Create the connection in SYN-RECEIVED and answer with SYN-ACK.
+  Tcb& tcb = new_tcb();
+  tcb.state = State::Listen;
+  tcb.passive = true;
+  tcb.listener = listener.fd;
+  tcb.local = Endpoint{seg.dst, seg.dport};
+  tcb.remote = Endpoint{seg.src, seg.sport};
+  apply_options(tcb, listener);
+  tcb.irs = seg.seq;
+  tcb.rcv_nxt = seg.seq + 1;
+  negotiate_options(tcb, seg);
+  tcb.iss = choose_isn(tcb.local, tcb.remote);
+  tcb.snd_una = tcb.snd_nxt = tcb.snd_max = tcb.snd_up = tcb.snd_sml = tcb.iss;
+  tcb.snd_wnd = seg.window;  // never scaled in a SYN (RFC 7323 §2.2)
+  tcb.max_snd_wnd = tcb.snd_wnd;
+  tcb.snd_wl1 = seg.seq;
+  tcb.snd_wl2 = tcb.iss;
+  set_state(tcb, State::SynReceived, "3.10.7.2 third: SYN in LISTEN, send SYN-ACK, SYN-RECEIVED");
+  if (!seg.payload.empty() || seg.has(flag::FIN)) {
+    trace(&tcb, "3.10.7.2 third: text/FIN in SYN not queued (dropped; the peer retransmits)");
+  }
+  send_syn(tcb);
+}
+
+// ---- §3.10.7.3 SYN-SENT ----
+
+void Stack::segment_to_syn_sent(Tcb& tcb, const net::Segment& seg) {
+  const bool has_ack = seg.has(flag::ACK);
+  // First: the ACK must acknowledge our SYN and nothing beyond it.
+  if (has_ack && (seq_le(seg.ack, tcb.iss) || seq_gt(seg.ack, tcb.snd_nxt))) {
+    if (seg.has(flag::RST)) {
+      trace(&tcb, "3.10.7.3 first: unacceptable ACK on a RST, dropped");
+      return;
+    }
+    trace(&tcb, "3.10.7.3 first: unacceptable ACK, send <SEQ=SEG.ACK><CTL=RST>");
+    send_reset_for(seg);
+    return;
+  }
+  // Second: RST. RFC 5961 §3.2: in SYN-SENT a RST is valid if its ACK acknowledges the SYN.
+  if (seg.has(flag::RST)) {
+    if (has_ack) {
+      terminate(tcb, ECONNREFUSED, "3.10.7.3 second: RST with acceptable ACK, connection refused");
+    } else {
+      trace(&tcb, "3.10.7.3 second: RST without ACK, dropped");
+    }
+    return;
+  }
+  // Fourth: SYN.
+  if (!seg.has(flag::SYN)) {
+    trace(&tcb, "3.10.7.3 fifth: neither SYN nor RST, dropped");
+    return;
+  }
+  tcb.irs = seg.seq;
+  tcb.rcv_nxt = seg.seq + 1;
+  negotiate_options(tcb, seg);
+  if (has_ack) {
+    take_rtt_sample(tcb, seg.ack);
+    tcb.snd_una = seg.ack;
+    tcb.rexmt_at = kNever;
+    tcb.retries = 0;
+  }
+  if (tcb.syn_acked()) {
+    // Our SYN is acknowledged: ESTABLISHED, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
+    tcb.snd_wnd = seg.window;  // SYN-ACK windows are never scaled
+    tcb.max_snd_wnd = tcb.snd_wnd;
+    tcb.snd_wl1 = seg.seq;
+    tcb.snd_wl2 = seg.ack;
+    set_state(tcb, State::Established, "3.10.7.3 fourth: SYN-ACK acknowledges our SYN, ESTABLISHED");
+    // RFC 6298 §5.7: a retransmitted SYN without an RTT sample leaves the RTO at 3 s.
+    if (tcb.syn_retransmitted && !tcb.have_rtt) tcb.rto = std::max(tcb.rto, 3 * kMicrosPerSecond);
+    else if (!tcb.syn_retransmitted && !tcb.have_rtt) tcb.rto = cfg_.rto_initial;
+    tcb.backoff = 0;
+    tcb.quickacks = cfg_.quickack_segments;
+    arm_keepalive(tcb);
+    tcb.ack_now = true;
+    // Text or FIN in the SYN-ACK continues at the sixth step.
+    SegView v = view_of(seg);
+    v.syn = false;
+    v.seq = seg.seq + 1;
+    process_urg(tcb, v);
+    process_text(tcb, v);
+    check_fin(tcb, v);
+    output(tcb);
+    return;
+  }
+  // Simultaneous open (Figure 8): a bare SYN. SYN-RECEIVED, send <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>.
+  tcb.snd_wnd = seg.window;
+  tcb.max_snd_wnd = tcb.snd_wnd;
+  tcb.snd_wl1 = seg.seq;
+  tcb.snd_wl2 = tcb.iss;
+  set_state(tcb, State::SynReceived, "3.10.7.3 fourth: SYN without ACK (simultaneous open), send SYN-ACK");
+  if (!seg.payload.empty() || seg.has(flag::FIN)) {
+    trace(&tcb, "3.10.7.3 fourth: text/FIN in SYN not queued (dropped)");
+  }
+  tcb.rexmt_at = kNever;
+  tcb.rtt_timing = false;
+  send_syn(tcb);
+}
+
+// ---- §3.10.7.4 Other states ----
+
+void Stack::segment_to_synchronized(Tcb& tcb, const net::Segment& seg) {
+  SegView v = view_of(seg);
+  // Figure 8 (simultaneous open): the peer's SYN-ACK acknowledges our SYN while we are in
+  // SYN-RECEIVED. Its SYN is the one we already have; treat the rest as an ACK.
+  if (tcb.state == State::SynReceived && !tcb.passive && v.syn && seg.has(flag::ACK) &&
+      !seg.has(flag::RST) && seg.seq + 1 == tcb.rcv_nxt && seq_lt(tcb.snd_una, seg.ack) &&
+      seq_le(seg.ack, tcb.snd_nxt)) {
+    trace(&tcb, "3.10.7.4 (Figure 8): SYN-ACK in SYN-RECEIVED of a simultaneous open");
+    v.syn = false;
+    v.seq = seg.seq + 1;
+  }
+  // A repeated SYN in SYN-RECEIVED: BSD and Linux answer with the SYN-ACK again.
+  if (tcb.state == State::SynReceived && tcb.passive && cfg_.synack_on_duplicate_syn && v.syn &&
+      !seg.has(flag::ACK) && !seg.has(flag::RST) && seg.seq == tcb.irs) {
+    trace(&tcb, "SYN-RECEIVED: retransmitted SYN, resend SYN-ACK");
+    send_syn(tcb);
+    return;
+  }
+  if (tcb.state == State::TimeWait && cfg_.time_wait_ack_restarts && seg.has(flag::ACK) &&
+      !seg.has(flag::RST)) {
+    trace(&tcb, "TIME-WAIT (Linux): segment with ACK restarts the TIME-WAIT timer");
+    tcb.close_at = now_ + cfg_.time_wait;
+  }
+  if (!check_paws(tcb, v)) return;
+  if (!check_sequence(tcb, v)) return;
+  if (!check_rst(tcb, v)) return;
+  // Third (security) has no counterpart here.
+  if (!check_syn(tcb, v)) return;
+  if (!check_ack(tcb, v)) return;
+  update_timestamps(tcb, v);
+  process_urg(tcb, v);
+  process_text(tcb, v);
+  check_fin(tcb, v);
+  if (tcb.state != State::Closed) output(tcb);
+}
+
+bool Stack::check_paws(Tcb& tcb, SegView& v) {
+  // RFC 7323 §5.3 R1: with timestamps in use, a segment whose TSval is older than TS.Recent is a
+  // duplicate from an earlier incarnation of the sequence space: ACK it and drop it (not RSTs).
+  if (!tcb.ts_ok || v.seg.has(flag::RST)) return true;
+  const ParsedOptions p = parse_options(v.seg);
+  if (!p.timestamp) {
+    if (cfg_.require_timestamps) {
+      trace(&tcb, "RFC 7323 3.2: non-RST segment without TSopt, silently dropped");
+      return false;
+    }
+    return true;
+  }
+  const std::uint32_t val = p.timestamp->first;
+  if (static_cast<std::int32_t>(val - tcb.ts_recent) >= 0) return true;
+  // R1 exception: TS.Recent older than 24 days is invalid (RFC 7323 §5.5).
+  if (now_ - tcb.ts_recent_time > Micros{24} * 24 * 3600 * kMicrosPerSecond) return true;
+  send_out_of_window_ack(tcb, v, "RFC 7323 5.3 R1: PAWS, TSval older than TS.Recent, send ACK and drop");
+  return false;
+}
+
+void Stack::update_timestamps(Tcb& tcb, const SegView& v) {
+  // RFC 7323 §4.3 (3): TS.Recent takes SEG.TSval when SEG.SEQ <= Last.ACK.sent < SEG.SEQ + SEG.LEN
+  // (a zero-length segment qualifies when SEG.SEQ = Last.ACK.sent).
+  if (!tcb.ts_ok) return;
+  const ParsedOptions p = parse_options(v.seg);
+  if (!p.timestamp) return;
+  if (seq_le(v.seg.seq, tcb.last_ack_sent) &&
+      static_cast<std::int32_t>(p.timestamp->first - tcb.ts_recent) >= 0) {
+    tcb.ts_recent = p.timestamp->first;
+    tcb.ts_recent_time = now_;
+  }
+}
+
+bool Stack::check_sequence(Tcb& tcb, SegView& v) {
+  const std::uint32_t wnd = tcb.rcv_wnd();
+  const std::uint32_t len = v.len();
+  // TIME-WAIT: "the only thing that can arrive ... is a retransmission of the remote FIN.
+  // Acknowledge it, and restart the 2 MSL timeout" (fifth and eighth steps).
+  if (tcb.state == State::TimeWait && v.fin && !v.seg.has(flag::RST) && v.seq + len == tcb.rcv_nxt) {
+    trace(&tcb, "3.10.7.4 eighth: retransmitted FIN in TIME-WAIT, ACK it and restart 2 MSL");
+    tcb.close_at = now_ + cfg_.time_wait;
+    send_ack(tcb);
+    return false;
+  }
+  // First: the four cases of the acceptability test.
+  bool ok;
+  if (len == 0) {
+    ok = wnd == 0 ? v.seq == tcb.rcv_nxt
+                  : seq_le(tcb.rcv_nxt, v.seq) && seq_lt(v.seq, tcb.rcv_nxt + wnd);
+  } else if (wnd == 0) {
+    ok = false;
+  } else {
+    const std::uint32_t last = v.seq + len - 1;
+    ok = (seq_le(tcb.rcv_nxt, v.seq) && seq_lt(v.seq, tcb.rcv_nxt + wnd)) ||
+         (seq_le(tcb.rcv_nxt, last) && seq_lt(last, tcb.rcv_nxt + wnd));
+  }
+  if (!ok && wnd == 0 && len > 0 && v.seq == tcb.rcv_nxt) {
+    // "If the RCV.WND is zero, no segments will be acceptable, but special allowance should be
+    // made to accept valid ACKs, URGs, and RSTs": keep the controls, drop the text.
+    trace(&tcb, "3.10.7.4 first: zero window, text dropped, ACK/URG/RST processed");
+    v.data = {};
+    v.fin = false;
+    v.syn = false;
+    tcb.ack_now = true;
+    return true;
+  }
+  if (!ok) {
+    if (v.seg.has(flag::RST)) {
+      trace(&tcb, "3.10.7.4 first: unacceptable RST, dropped");
+      return false;
+    }
+    send_out_of_window_ack(tcb, v,
+                           "3.10.7.4 first: unacceptable segment, send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>");
+    return false;
+  }
+  // Trim to the idealized segment: starts at RCV.NXT, ends inside the window.
+  if (seq_lt(v.seq, tcb.rcv_nxt)) {
+    std::uint32_t skip = tcb.rcv_nxt - v.seq;
+    if (v.syn) {
+      v.syn = false;
+      --skip;
+    }
+    const std::uint32_t cut = std::min<std::uint32_t>(skip, static_cast<std::uint32_t>(v.data.size()));
+    v.data = v.data.subspan(cut);
+    v.seq = tcb.rcv_nxt;
+    tcb.ack_now = true;  // part was a duplicate: tell the peer where we are
+  }
+  const std::uint32_t right = tcb.rcv_nxt + wnd;
+  if (seq_gt(v.seq + v.len(), right)) {
+    if (v.fin) v.fin = false;
+    const std::uint32_t room = right - v.seq - (v.syn ? 1 : 0);
+    if (v.data.size() > room) v.data = v.data.first(room);
+    tcb.ack_now = true;
+  }
+  return true;
+}
+
+bool Stack::check_rst(Tcb& tcb, SegView& v) {
+  if (!v.seg.has(flag::RST)) return true;
+  // RFC 5961 §3.2: only a RST exactly at RCV.NXT resets; one elsewhere in the window draws a
+  // challenge ACK.
+  if (v.seg.seq != tcb.rcv_nxt) {
+    send_challenge_ack(tcb, "RFC 5961 3.2: RST in window but not at RCV.NXT, challenge ACK");
+    return false;
+  }
+  switch (tcb.state) {
+    case State::SynReceived:
+      if (tcb.passive) {
+        terminate(tcb, 0, "3.10.7.4 second: RST in SYN-RECEIVED (passive open), return to LISTEN");
+      } else {
+        terminate(tcb, ECONNREFUSED, "3.10.7.4 second: RST in SYN-RECEIVED (active open), refused");
+      }
+      return false;
+    case State::Established:
+    case State::FinWait1:
+    case State::FinWait2:
+    case State::CloseWait:
+      terminate(tcb, ECONNRESET, "3.10.7.4 second: RST, connection reset, CLOSED");
+      return false;
+    case State::Closing:
+    case State::LastAck:
+      terminate(tcb, 0, "3.10.7.4 second: RST in CLOSING/LAST-ACK, CLOSED");
+      return false;
+    case State::TimeWait:
+      if (cfg_.time_wait_rst == TimeWaitRstPolicy::Ignore) {
+        trace(&tcb, "RFC 1337 TW2: RST in TIME-WAIT ignored");
+        return false;
+      }
+      terminate(tcb, 0, "3.10.7.4 second: RST in TIME-WAIT, CLOSED");
+      return false;
+    default:
+      return false;
+  }
+}
+
+bool Stack::check_syn(Tcb& tcb, SegView& v) {
+  if (!v.syn) return true;
+  if (tcb.state == State::SynReceived && tcb.passive) {
+    terminate(tcb, 0, "3.10.7.4 fourth: SYN in SYN-RECEIVED (passive open), return to LISTEN");
+    return false;
+  }
+  send_challenge_ack(tcb, "3.10.7.4 fourth / RFC 5961 4.2: SYN in synchronized state, challenge ACK");
+  return false;
+}
+
+void Stack::send_out_of_window_ack(Tcb& tcb, const SegView& v, std::string_view rule) {
+  // Linux (tcp_oow_rate_limited) answers segments without data, or with SYN, at most once per
+  // challenge_ack_min_interval per connection; the RFC answers every one.
+  const bool limited_kind = v.seg.payload.empty() || v.seg.has(flag::SYN);
+  if (limited_kind && cfg_.challenge_ack_min_interval > 0 && tcb.last_challenge_ack != kNever &&
+      now_ - tcb.last_challenge_ack < cfg_.challenge_ack_min_interval) {
+    trace(&tcb, "out-of-window ACK suppressed (per-connection interval)");
+    return;
+  }
+  if (limited_kind && cfg_.challenge_ack_min_interval > 0) tcb.last_challenge_ack = now_;
+  trace(&tcb, rule);
+  send_ack(tcb);
+}
+
+void Stack::send_challenge_ack(Tcb& tcb, std::string_view rule) {
+  // RFC 5961 §7: challenge ACKs are rate limited, stack-wide and (Linux) per connection.
+  if (cfg_.challenge_ack_min_interval > 0 && tcb.last_challenge_ack != kNever &&
+      now_ - tcb.last_challenge_ack < cfg_.challenge_ack_min_interval) {
+    trace(&tcb, "RFC 5961 7: challenge ACK suppressed (per-connection interval)");
+    return;
+  }
+  if (cfg_.challenge_ack_limit > 0) {
+    if (now_ - challenge_window_start_ >= kMicrosPerSecond) {
+      challenge_window_start_ = now_;
+      challenge_count_ = 0;
+    }
+    if (challenge_count_ >= cfg_.challenge_ack_limit) {
+      trace(&tcb, "RFC 5961 7: challenge ACK suppressed (stack-wide limit)");
+      return;
+    }
+    ++challenge_count_;
+  }
+  tcb.last_challenge_ack = now_;
+  ++tcb.challenge_acks;
+  trace(&tcb, rule);
+  send_ack(tcb);
+}
+
+bool Stack::complete_passive_open(Tcb& tcb) {
+  Socket* l = tcb.listener >= 0 ? sock(tcb.listener) : nullptr;
+  if (l && l->accept_queue.size() > static_cast<std::size_t>(l->backlog)) {
+    trace(&tcb, "listen backlog: accept queue full, ACK dropped (stay SYN-RECEIVED)");
+    return false;
+  }
+  if (l) l->accept_queue.push_back(&tcb);
+  return true;
+}
+
+bool Stack::check_ack(Tcb& tcb, SegView& v) {
+  const net::Segment& seg = v.seg;
+  if (!seg.has(flag::ACK)) {
+    trace(&tcb, "3.10.7.4 fifth: ACK bit off, dropped");
+    return false;
+  }
+  if (tcb.state == State::SynReceived) {
+    if (!(seq_lt(tcb.snd_una, seg.ack) && seq_le(seg.ack, tcb.snd_nxt))) {
+      trace(&tcb, "3.10.7.4 fifth: unacceptable ACK in SYN-RECEIVED, send <SEQ=SEG.ACK><CTL=RST>");
+      send_reset_for(seg);
+      return false;
+    }
+    if (tcb.passive && !complete_passive_open(tcb)) return false;
+    set_state(tcb, State::Established, "3.10.7.4 fifth: ACK of our SYN in SYN-RECEIVED, ESTABLISHED");
+    tcb.snd_wnd = static_cast<std::uint32_t>(seg.window) << tcb.snd_shift;
+    tcb.max_snd_wnd = std::max(tcb.max_snd_wnd, tcb.snd_wnd);
+    tcb.snd_wl1 = seg.seq;
+    tcb.snd_wl2 = seg.ack;
+    if (tcb.syn_retransmitted && !tcb.have_rtt) tcb.rto = std::max(tcb.rto, 3 * kMicrosPerSecond);
+    tcb.quickacks = cfg_.quickack_segments;
+    arm_keepalive(tcb);
+    // Fall through: the ACK is now processed as in ESTABLISHED.
+  }
+  // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
+  if (seq_gt(seg.ack, tcb.snd_nxt)) {
+    trace(&tcb, "3.10.7.4 fifth: ACK of unsent data, send ACK and drop");
+    send_ack(tcb);
+    return false;
+  }
+  if (seq_lt(seg.ack, tcb.snd_una - tcb.max_snd_wnd)) {
+    send_challenge_ack(tcb, "RFC 5961 5.2: ACK below SND.UNA - MAX.SND.WND, challenge ACK and drop");
+    return false;
+  }
+  const std::uint32_t wnd = static_cast<std::uint32_t>(seg.window) << tcb.snd_shift;
+  // RFC 5681 §2 duplicate ACK: no data, no SYN/FIN, same ACK and window, data outstanding.
+  const bool duplicate = seg.ack == tcb.snd_una && v.data.empty() && !v.fin &&
+                         seg.payload.empty() && !seg.has(flag::FIN) && wnd == tcb.snd_wnd &&
+                         tcb.snd_una != tcb.snd_max;
+  tcb.probes = 0;  // any acceptable ACK answers keepalive and zero-window probes
+  if (seq_lt(tcb.snd_una, seg.ack)) {
+    acknowledge(tcb, seg.ack);
+  } else if (duplicate) {
+    handle_duplicate_ack(tcb);
+  }
+  // Window update when the segment is newer than the last one that set the window.
+  if (seq_le(tcb.snd_una, seg.ack) &&
+      (seq_lt(tcb.snd_wl1, seg.seq) || (tcb.snd_wl1 == seg.seq && seq_le(tcb.snd_wl2, seg.ack)))) {
+    const bool opened = tcb.snd_wnd == 0 && wnd > 0;
+    tcb.snd_wnd = wnd;
+    tcb.max_snd_wnd = std::max(tcb.max_snd_wnd, wnd);
+    tcb.snd_wl1 = seg.seq;
+    tcb.snd_wl2 = seg.ack;
+    if (opened) {
+      trace(&tcb, "3.10.7.4 fifth: window opened, persist timer stopped");
+      tcb.persist_at = kNever;
+      tcb.retries = 0;
+    }
+  }
+  if (tcb.snd_wnd == 0 && seg.ack == tcb.snd_una) tcb.retries = 0;  // a probe was answered
+  switch (tcb.state) {
+    case State::FinWait1:
+      if (tcb.fin_acked()) {
+        set_state(tcb, State::FinWait2, "3.10.7.4 fifth: our FIN acknowledged, FIN-WAIT-2");
+        if (tcb.user_closed && cfg_.fin_wait2_timeout > 0) {
+          tcb.close_at = now_ + cfg_.fin_wait2_timeout;
+        }
+      }
+      break;
+    case State::Closing:
+      if (tcb.fin_acked()) {
+        enter_time_wait(tcb);
+      } else {
+        trace(&tcb, "3.10.7.4 fifth: CLOSING, FIN not yet acknowledged, segment ignored");
+        return false;
+      }
+      break;
+    case State::LastAck:
+      if (tcb.fin_acked()) {
+        terminate(tcb, 0, "3.10.7.4 fifth: our FIN acknowledged in LAST-ACK, CLOSED");
+        return false;
+      }
+      break;
+    default:
+      break;
+  }
+  return true;
+}
+
+}  // namespace synack::reference

@@ -1,0 +1,603 @@
+// The socket API: RFC 9293 §3.10.1-3.10.6 user calls (OPEN, SEND, RECEIVE, CLOSE, ABORT, STATUS)
+// in their Linux clothes, non-blocking, returning -errno.
+#include <algorithm>
+#include <cerrno>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include "targets/reference/socket.h"
+#include "targets/reference/stack.h"
+
+namespace synack::reference {
+
+namespace {
+
+bool is_unspecified(const net::IpAddress& a) {
+  const std::size_t n = a.version == net::IpVersion::v4 ? 4 : 16;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a.bytes[i] != 0) return false;
+  }
+  return true;
+}
+
+// Linux doubles SO_SNDBUF/SO_RCVBUF values and enforces minimums (SOCK_MIN_SNDBUF/RCVBUF).
+constexpr std::int64_t kMinSndBuf = 4608;
+constexpr std::int64_t kMinRcvBuf = 2304;
+
+}  // namespace
+
+Stack::Socket* Stack::sock(int fd) {
+  if (fd < 0 || static_cast<std::size_t>(fd) >= sockets_.size()) return nullptr;
+  return sockets_[static_cast<std::size_t>(fd)].get();
+}
+
+const Stack::Socket* Stack::sock(int fd) const {
+  if (fd < 0 || static_cast<std::size_t>(fd) >= sockets_.size()) return nullptr;
+  return sockets_[static_cast<std::size_t>(fd)].get();
+}
+
+bool Stack::is_open(int fd) const { return sock(fd) != nullptr; }
+
+bool Stack::is_nonblocking(int fd) const {
+  const Socket* s = sock(fd);
+  return s && s->nonblocking;
+}
+
+int Stack::alloc_fd() {
+  // Lowest free descriptor, from 3 (0-2 are stdin, stdout, stderr).
+  if (sockets_.size() < 3) sockets_.resize(3);
+  for (std::size_t i = 3; i < sockets_.size(); ++i) {
+    if (!sockets_[i]) return static_cast<int>(i);
+  }
+  sockets_.emplace_back();
+  return static_cast<int>(sockets_.size() - 1);
+}
+
+void Stack::apply_options(Tcb& tcb, const Socket& s) {
+  tcb.opts = s.opts;
+  const bool v6 = tcb.local.addr.version == net::IpVersion::v6;
+  std::uint32_t mss = v6 ? (cfg_.mss > 20 ? cfg_.mss - 20u : cfg_.mss) : cfg_.mss;
+  if (s.opts.user_mss) mss = std::min<std::uint32_t>(mss, s.opts.user_mss);
+  tcb.rcv_mss = static_cast<std::uint16_t>(mss);
+  tcb.snd_mss = static_cast<std::uint16_t>(mss);
+  tcb.cwnd = cfg_.initial_cwnd_segments * mss;
+  tcb.ssthresh = 0x7fffffff;
+  tcb.ts_offset = 0;
+}
+
+int Stack::socket(int domain, int type, int protocol) {
+  if (domain != AF_INET && domain != AF_INET6) return -EAFNOSUPPORT;
+  const int base_type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (base_type != SOCK_STREAM) return -EPROTONOSUPPORT;
+  if (protocol != 0 && protocol != IPPROTO_TCP) return -EPROTONOSUPPORT;
+  const int fd = alloc_fd();
+  auto s = std::make_unique<Socket>();
+  s->fd = fd;
+  s->domain = domain;
+  s->nonblocking = (type & SOCK_NONBLOCK) != 0;
+  s->opts.send_buffer = cfg_.send_buffer;
+  s->opts.receive_buffer = cfg_.receive_buffer;
+  s->opts.keepalive_idle = cfg_.keepalive_idle;
+  s->opts.keepalive_interval = cfg_.keepalive_interval;
+  s->opts.keepalive_count = cfg_.keepalive_count;
+  sockets_[static_cast<std::size_t>(fd)] = std::move(s);
+  return fd;
+}
+
+bool Stack::port_in_use(std::uint16_t port, const net::IpAddress& addr, bool reuse) const {
+  const bool any = is_unspecified(addr);
+  for (const auto& s : sockets_) {
+    if (!s || !s->bound || s->local.port != port) continue;
+    if (!any && !s->bound_any && s->local.addr != addr) continue;
+    if (reuse && s->opts.reuseaddr && s->kind != Socket::Kind::Listening) continue;
+    return true;
+  }
+  if (!reuse) {
+    // A connection lingering in TIME-WAIT (or any orphan) still holds its port.
+    for (const auto& t : conns_) {
+      if (t->state != State::Closed && t->fd < 0 && t->listener < 0 && t->local.port == port) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+std::uint16_t Stack::ephemeral_port(const net::IpAddress& remote_addr, std::uint16_t remote_port) {
+  const std::uint32_t first = cfg_.ephemeral_port_first;
+  const std::uint32_t last = std::max<std::uint32_t>(cfg_.ephemeral_port_last, first);
+  const std::uint32_t span = last - first + 1;
+  for (std::uint32_t i = 0; i < span; ++i) {
+    const std::uint16_t p = next_port_;
+    next_port_ = static_cast<std::uint16_t>(p >= last ? first : p + 1);
+    if (p < first || p > last) continue;
+    bool busy = false;
+    for (const auto& s : sockets_) {
+      if (s && s->bound && s->local.port == p) busy = true;
+    }
+    for (const auto& t : conns_) {
+      if (t->state != State::Closed && t->local.port == p && t->remote.port == remote_port &&
+          t->remote.addr == remote_addr) {
+        busy = true;
+      }
+    }
+    if (!busy) return p;
+  }
+  return 0;
+}
+
+int Stack::bind(int fd, const net::IpAddress& addr, std::uint16_t port) {
+  Socket* s = sock(fd);
+  if (!s) return -EBADF;
+  if (s->bound) return -EINVAL;
+  const bool any = is_unspecified(addr);
+  if (!any && !is_local(addr)) return -EADDRNOTAVAIL;
+  if (port == 0) {
+    port = ephemeral_port(addr, 0);
+    if (port == 0) return -EADDRINUSE;
+  } else if (port_in_use(port, addr, s->opts.reuseaddr)) {
+    return -EADDRINUSE;
+  }
+  s->bound = true;
+  s->bound_any = any;
+  s->local = Endpoint{addr, port};
+  s->kind = Socket::Kind::Bound;
+  return 0;
+}
+
+int Stack::listen(int fd, int backlog) {
+  Socket* s = sock(fd);
+  if (!s) return -EBADF;
+  if (s->kind == Socket::Kind::Connection) return -EINVAL;
+  if (!s->bound) {
+    const std::uint16_t port = ephemeral_port(s->local.addr, 0);
+    if (port == 0) return -EADDRINUSE;
+    s->bound = true;
+    s->local.port = port;
+  }
+  s->kind = Socket::Kind::Listening;
+  s->backlog = std::clamp(backlog, 0, SOMAXCONN);
+  return 0;
+}
+
+int Stack::accept(int fd, Endpoint* peer) {
+  Socket* l = sock(fd);
+  if (!l) return -EBADF;
+  if (l->kind != Socket::Kind::Listening) return -EINVAL;
+  if (l->accept_queue.empty()) return -EAGAIN;
+  Tcb* tcb = l->accept_queue.front();
+  l->accept_queue.erase(l->accept_queue.begin());
+  const int nfd = alloc_fd();
+  auto s = std::make_unique<Socket>();
+  s->fd = nfd;
+  s->domain = l->domain;
+  s->kind = Socket::Kind::Connection;
+  s->bound = true;
+  s->bound_any = false;
+  s->local = tcb->local;
+  s->tcb = tcb;
+  s->opts = tcb->opts;
+  tcb->fd = nfd;
+  tcb->listener = -1;
+  if (peer) *peer = tcb->remote;
+  sockets_[static_cast<std::size_t>(nfd)] = std::move(s);
+  return nfd;
+}
+
+int Stack::connect(int fd, const net::IpAddress& addr, std::uint16_t port) {
+  Socket* s = sock(fd);
+  if (!s) return -EBADF;
+  if (s->kind == Socket::Kind::Listening) return -EINVAL;
+  if (s->tcb) {
+    const State st = s->tcb->state;
+    if (st == State::SynSent || st == State::SynReceived) return -EALREADY;
+    if (st == State::Closed) return -EISCONN;  // Linux: a failed socket cannot reconnect here
+    return -EISCONN;
+  }
+  if (port == 0) return -ECONNREFUSED;
+  // Our address: the bound one, else this host's address of the peer's IP version.
+  net::IpAddress local_addr;
+  if (s->bound && !s->bound_any) {
+    local_addr = s->local.addr;
+  } else {
+    auto it = std::find_if(local_.begin(), local_.end(),
+                           [&](const net::IpAddress& a) { return a.version == addr.version; });
+    if (it == local_.end()) return -ENETUNREACH;
+    local_addr = *it;
+  }
+  if (!s->bound) {
+    const std::uint16_t p = ephemeral_port(addr, port);
+    if (p == 0) return -EADDRNOTAVAIL;
+    s->bound = true;
+    s->bound_any = false;
+    s->local = Endpoint{local_addr, p};
+  }
+  Tcb& tcb = new_tcb();
+  tcb.local = Endpoint{local_addr, s->local.port};
+  tcb.remote = Endpoint{addr, port};
+  tcb.fd = fd;
+  apply_options(tcb, *s);
+  tcb.offered_wscale = cfg_.window_scaling;
+  tcb.offered_ts = cfg_.timestamps;
+  tcb.offered_sack = cfg_.sack;
+  tcb.rcv_shift = cfg_.window_scaling ? cfg_.window_shift : 0;
+  tcb.iss = choose_isn(tcb.local, tcb.remote);
+  tcb.snd_una = tcb.snd_nxt = tcb.snd_max = tcb.snd_up = tcb.snd_sml = tcb.iss;
+  s->tcb = &tcb;
+  s->kind = Socket::Kind::Connection;
+  // OPEN (active): send <SEQ=ISS><CTL=SYN>, SND.UNA = ISS, SND.NXT = ISS+1, enter SYN-SENT.
+  set_state(tcb, State::SynSent, "3.10.1 OPEN (active): send SYN, SYN-SENT");
+  send_syn(tcb);
+  return -EINPROGRESS;
+}
+
+int Stack::connect_status(int fd) const {
+  const Socket* s = sock(fd);
+  if (!s) return -EBADF;
+  if (!s->tcb) return -ENOTCONN;
+  const Tcb& t = *s->tcb;
+  if (t.state == State::SynSent || t.state == State::SynReceived) return -EINPROGRESS;
+  if (t.state == State::Closed) return -(t.error ? t.error : ECONNREFUSED);
+  return 0;
+}
+
+std::int64_t Stack::read(int fd, std::size_t length, int msg_flags, std::vector<std::uint8_t>& out) {
+  Socket* s = sock(fd);
+  if (!s) return -EBADF;
+  Tcb* t = s->tcb;
+  if (!t) return s->kind == Socket::Kind::Listening ? -ENOTCONN : -ENOTCONN;
+  if (!t->recv_buf.empty() && length > 0) {
+    const std::size_t n = std::min(length, t->recv_buf.size());
+    t->recv_buf.copy_to(0, n, out);
+    if (!(msg_flags & MSG_PEEK)) {
+      t->recv_buf.consume(n);
+      t->bytes_read += n;
+      // RFC 9293 §3.8.6.2.2 / RFC 1122 §4.2.3.3: announce a window that opened by enough.
+      if (is_synchronized(t->state) && t->state != State::TimeWait) {
+        const std::uint32_t cur = t->rcv_wnd();
+        std::uint32_t held = static_cast<std::uint32_t>(t->recv_buf.size());
+        for (const auto& e : t->ooo) held += static_cast<std::uint32_t>(e.data.size());
+        const std::uint32_t space = std::min(
+            t->opts.receive_buffer > held ? t->opts.receive_buffer - held : 0u,
+            std::min(65535u << t->rcv_shift, t->rcv_ssthresh));
+        const std::uint32_t step = std::min<std::uint32_t>(t->opts.receive_buffer / 2, t->rcv_mss);
+        if (!t->fin_received && space >= cur + step && (cur == 0 || space >= 2 * cur)) {
+          trace(t, "3.8.6.2.2: receive window opened after read, send window update");
+          send_ack(*t);
+        }
+      }
+    }
+    return static_cast<std::int64_t>(n);
+  }
+  if (length == 0) return 0;
+  if (t->error) {
+    const int e = t->error;
+    t->error = 0;
+    return -e;
+  }
+  if (t->fin_received || s->shut_rd || t->state == State::Closed) return 0;
+  return -EAGAIN;
+}
+
+std::int64_t Stack::write(int fd, std::span<const std::uint8_t> data, int /*msg_flags*/) {
+  Socket* s = sock(fd);
+  if (!s) return -EBADF;
+  Tcb* t = s->tcb;
+  if (!t) return -EPIPE;  // Linux: write on an unconnected TCP socket
+  if (t->error) {
+    const int e = t->error;
+    t->error = 0;
+    return -e;
+  }
+  if (t->fin_queued || s->shut_wr || t->state == State::Closed) return -EPIPE;
+  if (t->state == State::SynSent || t->state == State::SynReceived) return -EAGAIN;
+  if (t->state != State::Established && t->state != State::CloseWait) return -EPIPE;
+  if (data.empty()) return 0;
+  const std::size_t queued = t->send_buf.size();
+  const std::size_t room = t->opts.send_buffer > queued ? t->opts.send_buffer - queued : 0;
+  if (room == 0) return -EAGAIN;
+  const std::size_t n = std::min(room, data.size());
+  t->send_buf.append(data.first(n));
+  output(*t);
+  return static_cast<std::int64_t>(n);
+}
+
+void Stack::close_listener(Socket& s) {
+  // Connections not yet accepted die with the listener: established ones are reset.
+  for (auto& t : conns_) {
+    if (t->listener != s.fd) continue;
+    if (t->state != State::SynReceived && t->state != State::Closed) send_rst(*t);
+    terminate(*t, 0, "listener closed: queued connection dropped");
+  }
+  s.accept_queue.clear();
+}
+
+int Stack::close(int fd) {
+  Socket* s = sock(fd);
+  if (!s) return -EBADF;
+  if (s->kind == Socket::Kind::Listening) close_listener(*s);
+  if (Tcb* t = s->tcb) {
+    t->fd = -1;
+    t->user_closed = true;
+    const bool unread = !t->recv_buf.empty();
+    const bool abort = t->opts.linger && t->opts.linger_seconds == 0;
+    switch (t->state) {
+      case State::SynSent:
+        terminate(*t, 0, "3.10.4 CLOSE in SYN-SENT: delete the TCB");
+        break;
+      case State::SynReceived:
+      case State::Established:
+      case State::CloseWait:
+        if (unread || abort) {
+          // RFC 9293 §3.10.4 / RFC 1122 §4.2.2.13: data the user never read is lost: RST.
+          trace(t, unread ? "RFC 1122 4.2.2.13: close with unread data, send RST"
+                          : "SO_LINGER 0: close aborts, send RST");
+          send_rst(*t);
+          terminate(*t, 0, "3.10.5 ABORT: CLOSED");
+          break;
+        }
+        if (!t->fin_queued) {
+          t->fin_queued = true;
+          t->fin_seq = t->data_seq() + static_cast<std::uint32_t>(t->send_buf.size());
+        }
+        if (t->state == State::CloseWait) {
+          set_state(*t, State::LastAck, "3.10.4 CLOSE in CLOSE-WAIT: send FIN, LAST-ACK");
+        } else if (t->state == State::Established) {
+          set_state(*t, State::FinWait1, "3.10.4 CLOSE in ESTABLISHED: send FIN, FIN-WAIT-1");
+        } else {
+          set_state(*t, State::FinWait1, "3.10.4 CLOSE in SYN-RECEIVED: FIN, FIN-WAIT-1");
+        }
+        output(*t);
+        break;
+      case State::FinWait2:
+        if (cfg_.fin_wait2_timeout > 0) t->close_at = now_ + cfg_.fin_wait2_timeout;
+        [[fallthrough]];
+      default:
+        if (abort && t->state != State::Closed && t->state != State::TimeWait) {
+          send_rst(*t);
+          terminate(*t, 0, "SO_LINGER 0: close aborts, send RST");
+        }
+        break;
+    }
+  }
+  sockets_[static_cast<std::size_t>(fd)].reset();
+  sweep();
+  return 0;
+}
+
+int Stack::shutdown(int fd, int how) {
+  Socket* s = sock(fd);
+  if (!s) return -EBADF;
+  if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return -EINVAL;
+  Tcb* t = s->tcb;
+  if (!t || t->state == State::SynSent || t->state == State::Closed) return -ENOTCONN;
+  if (how == SHUT_RD || how == SHUT_RDWR) {
+    s->shut_rd = true;
+    t->read_shutdown = true;
+  }
+  if ((how == SHUT_WR || how == SHUT_RDWR) && !s->shut_wr) {
+    s->shut_wr = true;
+    if (!t->fin_queued && (t->state == State::Established || t->state == State::CloseWait ||
+                           t->state == State::SynReceived)) {
+      t->fin_queued = true;
+      t->fin_seq = t->data_seq() + static_cast<std::uint32_t>(t->send_buf.size());
+      if (t->state == State::CloseWait) {
+        set_state(*t, State::LastAck, "3.10.4 CLOSE (shutdown SHUT_WR) in CLOSE-WAIT, LAST-ACK");
+      } else {
+        set_state(*t, State::FinWait1, "3.10.4 CLOSE (shutdown SHUT_WR): send FIN, FIN-WAIT-1");
+      }
+      output(*t);
+    }
+  }
+  return 0;
+}
+
+int Stack::setsockopt(int fd, int level, int optname, std::int64_t value, std::int64_t linger_s) {
+  Socket* s = sock(fd);
+  if (!s) return -EBADF;
+  SocketOptions& o = s->opts;
+  if (level == SOL_SOCKET) {
+    switch (optname) {
+      case SO_REUSEADDR: o.reuseaddr = value != 0; break;
+      case SO_KEEPALIVE: o.keepalive = value != 0; break;
+      case SO_LINGER:
+        o.linger = value != 0;
+        o.linger_seconds = static_cast<int>(std::max<std::int64_t>(linger_s, 0));
+        break;
+      case SO_SNDBUF:
+        o.send_buffer = static_cast<std::uint32_t>(std::clamp<std::int64_t>(2 * value, kMinSndBuf, 1 << 30));
+        break;
+      case SO_RCVBUF:
+        o.receive_buffer = static_cast<std::uint32_t>(std::clamp<std::int64_t>(2 * value, kMinRcvBuf, 1 << 30));
+        break;
+      default: return -ENOPROTOOPT;
+    }
+  } else if (level == IPPROTO_TCP) {
+    switch (optname) {
+      case TCP_NODELAY: o.nodelay = value != 0; break;
+      case TCP_MAXSEG:
+        if (value < 88 || value > 32767) return -EINVAL;
+        o.user_mss = static_cast<std::uint16_t>(value);
+        break;
+      case TCP_KEEPIDLE:
+        if (value < 1 || value > 32767) return -EINVAL;
+        o.keepalive_idle = value * kMicrosPerSecond;
+        break;
+      case TCP_KEEPINTVL:
+        if (value < 1 || value > 32767) return -EINVAL;
+        o.keepalive_interval = value * kMicrosPerSecond;
+        break;
+      case TCP_KEEPCNT:
+        if (value < 1 || value > 127) return -EINVAL;
+        o.keepalive_count = static_cast<int>(value);
+        break;
+      default: return -ENOPROTOOPT;
+    }
+  } else {
+    return -ENOPROTOOPT;
+  }
+  if (Tcb* t = s->tcb) {
+    const std::uint16_t mss_before = t->opts.user_mss;
+    t->opts = o;
+    t->opts.user_mss = mss_before;  // TCP_MAXSEG after the handshake does not renegotiate
+    if (level == SOL_SOCKET && optname == SO_KEEPALIVE) {
+      if (o.keepalive && is_synchronized(t->state)) {
+        arm_keepalive(*t);
+      } else if (!o.keepalive) {
+        t->keepalive_at = kNever;
+      }
+    }
+    if (level == IPPROTO_TCP && (optname == TCP_KEEPIDLE) && o.keepalive &&
+        is_synchronized(t->state)) {
+      arm_keepalive(*t);
+    }
+    if (level == IPPROTO_TCP && optname == TCP_NODELAY && o.nodelay) output(*t);
+  }
+  return 0;
+}
+
+int Stack::getsockopt(int fd, int level, int optname, std::int64_t& value, std::int64_t* linger_s) {
+  Socket* s = sock(fd);
+  if (!s) return -EBADF;
+  const SocketOptions& o = s->tcb ? s->tcb->opts : s->opts;
+  if (level == SOL_SOCKET) {
+    switch (optname) {
+      case SO_ERROR:
+        value = 0;
+        if (s->tcb && s->tcb->error) {
+          value = s->tcb->error;
+          s->tcb->error = 0;
+        }
+        return 0;
+      case SO_TYPE: value = SOCK_STREAM; return 0;
+      case SO_REUSEADDR: value = o.reuseaddr; return 0;
+      case SO_KEEPALIVE: value = o.keepalive; return 0;
+      case SO_LINGER:
+        value = o.linger;
+        if (linger_s) *linger_s = o.linger_seconds;
+        return 0;
+      case SO_SNDBUF: value = o.send_buffer; return 0;
+      case SO_RCVBUF: value = o.receive_buffer; return 0;
+      case SO_ACCEPTCONN: value = s->kind == Socket::Kind::Listening; return 0;
+      default: return -ENOPROTOOPT;
+    }
+  }
+  if (level == IPPROTO_TCP) {
+    switch (optname) {
+      case TCP_NODELAY: value = o.nodelay; return 0;
+      case TCP_MAXSEG:
+        if (s->tcb && is_synchronized(s->tcb->state)) {
+          value = s->tcb->snd_mss;
+        } else {
+          value = o.user_mss ? o.user_mss : 536;  // Linux: TCP_MSS_DEFAULT before connecting
+        }
+        return 0;
+      case TCP_KEEPIDLE: value = o.keepalive_idle / kMicrosPerSecond; return 0;
+      case TCP_KEEPINTVL: value = o.keepalive_interval / kMicrosPerSecond; return 0;
+      case TCP_KEEPCNT: value = o.keepalive_count; return 0;
+      default: return -ENOPROTOOPT;
+    }
+  }
+  return -ENOPROTOOPT;
+}
+
+int Stack::tcp_info(int fd, TcpInfo& info) const {
+  const Socket* s = sock(fd);
+  if (!s) return -EBADF;
+  auto& f = info.fields;
+  f.clear();
+  const Tcb* t = s->tcb;
+  const State st = t ? t->state : (s->kind == Socket::Kind::Listening ? State::Listen : State::Closed);
+  f.emplace_back("tcpi_state", linux_state_number(st));
+  if (!t) {
+    f.emplace_back("tcpi_unacked", static_cast<std::int64_t>(s->accept_queue.size()));
+    f.emplace_back("tcpi_sacked", s->backlog);
+    return 0;
+  }
+  const std::int64_t options = (t->ts_ok ? TCPI_OPT_TIMESTAMPS : 0) | (t->sack_ok ? TCPI_OPT_SACK : 0) |
+                               (t->wscale_ok ? TCPI_OPT_WSCALE : 0);
+  // Linux's tcpi_ca_state: 0 Open, 1 Disorder, 3 Recovery, 4 Loss.
+  const std::int64_t ca_state = t->in_recovery ? 3 : (t->rtx_active || t->retries > 0) ? 4
+                                : t->dupacks > 0                                   ? 1
+                                                                                    : 0;
+  const std::uint32_t mss = std::max<std::uint32_t>(t->snd_mss, 1);
+  f.emplace_back("tcpi_ca_state", ca_state);
+  f.emplace_back("tcpi_retransmits", t->retries);
+  f.emplace_back("tcpi_probes", t->probes);
+  f.emplace_back("tcpi_backoff", t->backoff);
+  f.emplace_back("tcpi_options", options);
+  f.emplace_back("tcpi_snd_wscale", t->wscale_ok ? t->snd_shift : 0);
+  f.emplace_back("tcpi_rcv_wscale", t->wscale_ok ? t->rcv_shift : 0);
+  f.emplace_back("tcpi_rto", t->rto);
+  f.emplace_back("tcpi_snd_mss", t->snd_mss);
+  f.emplace_back("tcpi_rcv_mss", t->rcv_seg_max ? t->rcv_seg_max : t->rcv_mss);
+  f.emplace_back("tcpi_unacked", (t->snd_max - t->snd_una + mss - 1) / mss);
+  f.emplace_back("tcpi_lost", 0);
+  f.emplace_back("tcpi_retrans", t->rtx_active ? 1 : 0);
+  f.emplace_back("tcpi_total_retrans", t->total_retrans);
+  f.emplace_back("tcpi_rtt", t->srtt);
+  f.emplace_back("tcpi_rttvar", t->rttvar);
+  f.emplace_back("tcpi_snd_ssthresh", t->ssthresh >= 0x7fffffff ? 0x7fffffff : t->ssthresh / mss);
+  f.emplace_back("tcpi_snd_cwnd", t->cwnd / mss);
+  f.emplace_back("tcpi_advmss", t->rcv_mss);
+  f.emplace_back("tcpi_rcv_space", t->opts.receive_buffer);
+  f.emplace_back("tcpi_last_data_recv", (now_ - t->last_received) / kMillis);
+  f.emplace_back("tcpi_snd_wnd", t->snd_wnd);
+  f.emplace_back("tcpi_bytes_acked", t->syn_acked() ? static_cast<std::int64_t>(t->snd_una - t->iss - 1) : 0);
+  f.emplace_back("tcpi_bytes_received", static_cast<std::int64_t>(t->bytes_delivered));
+  const std::uint32_t unsent_offset = t->snd_nxt - t->data_seq();
+  const std::size_t notsent = unsent_offset < t->send_buf.size() ? t->send_buf.size() - unsent_offset : 0;
+  f.emplace_back("tcpi_notsent_bytes", static_cast<std::int64_t>(notsent));
+  f.emplace_back("tcpi_bytes_sent", static_cast<std::int64_t>(t->bytes_sent));
+  f.emplace_back("tcpi_bytes_retrans", static_cast<std::int64_t>(t->bytes_retrans));
+  f.emplace_back("tcpi_segs_out", t->segs_out);
+  f.emplace_back("tcpi_segs_in", t->segs_in);
+  f.emplace_back("tcpi_data_segs_out", t->data_segs_out);
+  f.emplace_back("tcpi_data_segs_in", t->data_segs_in);
+  f.emplace_back("tcpi_last_data_sent", (now_ - t->last_data_sent) / kMillis);
+  f.emplace_back("tcpi_last_ack_recv", (now_ - t->last_ack_recv) / kMillis);
+  f.emplace_back("tcpi_rcv_ssthresh",
+                 std::min<std::int64_t>(t->rcv_ssthresh, std::int64_t{65535} << t->rcv_shift));
+  f.emplace_back("tcpi_pmtu", 1500);
+  f.emplace_back("tcpi_reordering", cfg_.dupack_threshold);
+  return 0;
+}
+
+int Stack::fcntl(int fd, int cmd, std::int64_t arg) {
+  Socket* s = sock(fd);
+  if (!s) return -EBADF;
+  switch (cmd) {
+    case F_GETFL: return O_RDWR | (s->nonblocking ? O_NONBLOCK : 0);
+    case F_SETFL: s->nonblocking = (arg & O_NONBLOCK) != 0; return 0;
+    case F_GETFD: return 0;
+    case F_SETFD: return 0;
+    default: return -EINVAL;
+  }
+}
+
+int Stack::poll_events(int fd, short events) const {
+  const Socket* s = sock(fd);
+  if (!s) return POLLNVAL;
+  int ready = 0;
+  if (s->kind == Socket::Kind::Listening) {
+    if (!s->accept_queue.empty()) ready |= POLLIN | POLLRDNORM;
+  } else if (const Tcb* t = s->tcb) {
+    const bool closed = t->state == State::Closed;
+    if (!t->recv_buf.empty() || t->fin_received || s->shut_rd || closed) ready |= POLLIN | POLLRDNORM;
+    if (t->fin_received) ready |= POLLRDHUP;
+    if (t->error) ready |= POLLERR;
+    if (closed || (t->fin_received && t->fin_queued)) ready |= POLLHUP;
+    const bool can_write = t->state == State::Established || t->state == State::CloseWait;
+    if (closed || (can_write && !t->fin_queued && t->send_buf.size() < t->opts.send_buffer)) {
+      ready |= POLLOUT | POLLWRNORM;
+    }
+  } else {
+    ready |= POLLOUT | POLLWRNORM | POLLHUP;  // Linux: an unconnected socket is TCP_CLOSE
+  }
+  return ready & (events | POLLERR | POLLHUP | POLLNVAL);
+}
+
+}  // namespace synack::reference

@@ -1,0 +1,246 @@
+// Stack: construction, connection lifecycle, demultiplexing of arriving segments, the clock.
+#include "targets/reference/stack.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "targets/reference/socket.h"
+
+namespace synack::reference {
+
+namespace {
+
+// SipHash-2-4 (Aumasson & Bernstein), the keyed pseudo-random function F() of RFC 6528 §3.
+std::uint64_t rotl(std::uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
+
+std::uint64_t siphash24(std::uint64_t k0, std::uint64_t k1, const std::uint8_t* in, std::size_t n) {
+  std::uint64_t v0 = 0x736f6d6570736575ULL ^ k0;
+  std::uint64_t v1 = 0x646f72616e646f6dULL ^ k1;
+  std::uint64_t v2 = 0x6c7967656e657261ULL ^ k0;
+  std::uint64_t v3 = 0x7465646279746573ULL ^ k1;
+  auto round = [&] {
+    v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32);
+    v2 += v3; v3 = rotl(v3, 16); v3 ^= v2;
+    v0 += v3; v3 = rotl(v3, 21); v3 ^= v0;
+    v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32);
+  };
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t m = 0;
+    for (int b = 0; b < 8; ++b) m |= std::uint64_t{in[i + b]} << (8 * b);
+    v3 ^= m;
+    round();
+    round();
+    v0 ^= m;
+  }
+  std::uint64_t last = std::uint64_t{n & 0xff} << 56;
+  for (std::size_t b = 0; i + b < n; ++b) last |= std::uint64_t{in[i + b]} << (8 * b);
+  v3 ^= last;
+  round();
+  round();
+  v0 ^= last;
+  v2 ^= 0xff;
+  for (int r = 0; r < 4; ++r) round();
+  return v0 ^ v1 ^ v2 ^ v3;
+}
+
+}  // namespace
+
+Stack::Stack(StackConfig config, std::vector<net::IpAddress> local_addresses)
+    : cfg_(std::move(config)), local_(std::move(local_addresses)) {
+  next_port_ = cfg_.ephemeral_port_first;
+}
+
+Stack::~Stack() = default;
+
+// ---- connection lifecycle ----
+
+Tcb& Stack::new_tcb() {
+  auto tcb = std::make_unique<Tcb>();
+  tcb->id = next_id_++;
+  tcb->rto = cfg_.rto_initial;
+  tcb->last_received = now_;
+  conns_.push_back(std::move(tcb));
+  return *conns_.back();
+}
+
+void Stack::set_state(Tcb& tcb, State next, const char* rule) {
+  if (tcb.state == next) return;
+  if (!is_legal_transition(tcb.state, next)) tcb.illegal_transition = true;
+  tcb.prev_state = tcb.state;
+  tcb.state = next;
+  trace(&tcb, rule);
+}
+
+void Stack::terminate(Tcb& tcb, int err, const char* rule) {
+  if (err != 0 && tcb.error == 0) tcb.error = err;
+  if (err != 0) tcb.reset = true;
+  set_state(tcb, State::Closed, rule);
+  tcb.rexmt_at = tcb.persist_at = tcb.delack_at = tcb.keepalive_at = tcb.close_at = kNever;
+  tcb.ack_now = false;
+  tcb.send_buf.clear();
+  tcb.ooo.clear();
+  // A connection still waiting in a listener's queues is simply forgotten by the listener.
+  if (tcb.listener >= 0) {
+    if (Socket* l = sock(tcb.listener)) {
+      auto& q = l->accept_queue;
+      q.erase(std::remove(q.begin(), q.end(), &tcb), q.end());
+    }
+    tcb.listener = -1;
+  }
+}
+
+void Stack::sweep() {
+  conns_.erase(std::remove_if(conns_.begin(), conns_.end(),
+                              [](const std::unique_ptr<Tcb>& t) {
+                                return t->state == State::Closed && t->fd < 0 && t->listener < 0;
+                              }),
+               conns_.end());
+}
+
+Tcb* Stack::find_connection(const net::Segment& seg) {
+  for (auto& t : conns_) {
+    if (t->state == State::Closed) continue;
+    if (t->local.port == seg.dport && t->remote.port == seg.sport && t->local.addr == seg.dst &&
+        t->remote.addr == seg.src) {
+      return t.get();
+    }
+  }
+  return nullptr;
+}
+
+Stack::Socket* Stack::find_listener(const net::Segment& seg) {
+  Socket* wildcard = nullptr;
+  for (auto& s : sockets_) {
+    if (!s || s->kind != Socket::Kind::Listening || s->local.port != seg.dport) continue;
+    if (!s->bound_any && s->local.addr == seg.dst) return s.get();  // exact address wins
+    if (s->bound_any) wildcard = s.get();
+  }
+  return wildcard;
+}
+
+bool Stack::is_local(const net::IpAddress& a) const {
+  return std::find(local_.begin(), local_.end(), a) != local_.end();
+}
+
+std::uint32_t Stack::choose_isn(const Endpoint& local, const Endpoint& remote) const {
+  if (cfg_.isn_mode == IsnMode::Fixed) return cfg_.fixed_isn;
+  // RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), where M is a
+  // timer that ticks every 4 microseconds.
+  std::uint8_t buf[36];
+  std::memcpy(buf, local.addr.bytes.data(), 16);
+  std::memcpy(buf + 16, remote.addr.bytes.data(), 16);
+  buf[32] = static_cast<std::uint8_t>(local.port >> 8);
+  buf[33] = static_cast<std::uint8_t>(local.port);
+  buf[34] = static_cast<std::uint8_t>(remote.port >> 8);
+  buf[35] = static_cast<std::uint8_t>(remote.port);
+  const std::uint64_t f = siphash24(cfg_.isn_secret, ~cfg_.isn_secret, buf, sizeof buf);
+  const auto m = static_cast<std::uint32_t>(now_ / 4);
+  return m + static_cast<std::uint32_t>(f);
+}
+
+std::uint32_t Stack::ts_now(const Tcb& tcb) const {
+  // RFC 7323 §5.4: a clock ticking once per millisecond (Linux uses 1 ms), offset per connection.
+  return static_cast<std::uint32_t>(now_ / kMillis) + tcb.ts_offset;
+}
+
+void Stack::trace_event(const Tcb* tcb, std::string_view rule) const {
+  TraceEvent e;
+  e.time = now_;
+  if (tcb) {
+    e.conn = tcb->id;
+    e.state = tcb->state;
+  }
+  e.rule = rule;
+  trace_(e);
+}
+
+// ---- network input and output ----
+
+void Stack::segment_arrives(const net::Segment& seg) {
+  // A segment with a bad checksum is discarded before anything else looks at it (§3.10.7).
+  if (!seg.checksum_ok) {
+    trace(nullptr, "3.10.7: bad checksum, segment discarded");
+    return;
+  }
+  if (!is_local(seg.dst)) {
+    trace(nullptr, "segment not addressed to this host, discarded");
+    return;
+  }
+  Tcb* tcb = find_connection(seg);
+  if (tcb && tcb->state == State::TimeWait && cfg_.accept_syn_in_time_wait &&
+      seg.has(net::flag::SYN) && !seg.has(net::flag::ACK) && !seg.has(net::flag::RST) &&
+      net::seq_gt(seg.seq, tcb->rcv_nxt) && find_listener(seg) != nullptr) {
+    // RFC 6191 / RFC 1122 §4.2.2.13: a new SYN with a higher sequence number may reopen a
+    // connection in TIME-WAIT; the old incarnation is closed and the SYN goes to the listener.
+    terminate(*tcb, 0, "RFC 1122 4.2.2.13: new SYN above RCV.NXT reopens TIME-WAIT connection");
+    tcb = nullptr;
+  }
+  if (tcb == nullptr) {
+    if (Socket* l = find_listener(seg)) {
+      segment_to_listen(*l, seg);
+    } else {
+      segment_to_closed(seg);
+    }
+  } else {
+    tcb->last_received = now_;
+    ++tcb->segs_in;
+    if (!seg.payload.empty()) ++tcb->data_segs_in;
+    if (seg.has(net::flag::ACK)) tcb->last_ack_recv = now_;
+    if (tcb->state == State::SynSent) {
+      segment_to_syn_sent(*tcb, seg);
+    } else {
+      segment_to_synchronized(*tcb, seg);
+    }
+  }
+  sweep();
+}
+
+std::vector<Emitted> Stack::take_output() {
+  std::vector<Emitted> out;
+  out.swap(out_);
+  return out;
+}
+
+// ---- time ----
+
+Micros Stack::tcb_next_timer(const Tcb& t) const {
+  return std::min({t.rexmt_at, t.persist_at, t.delack_at, t.keepalive_at, t.close_at});
+}
+
+Micros Stack::next_timer() const {
+  Micros next = kNever;
+  for (const auto& t : conns_) next = std::min(next, tcb_next_timer(*t));
+  return next;
+}
+
+void Stack::advance_to(Micros t) {
+  for (;;) {
+    const Micros due = next_timer();
+    if (due > t) break;
+    now_ = std::max(now_, due);
+    // Timers never create connections, so indexing stays valid; fire_timers may close some,
+    // which sweep() then frees.
+    for (std::size_t i = 0; i < conns_.size(); ++i) {
+      if (tcb_next_timer(*conns_[i]) <= now_) fire_timers(*conns_[i]);
+    }
+    sweep();
+  }
+  now_ = std::max(now_, t);
+}
+
+// ---- introspection ----
+
+const Tcb* Stack::connection(int fd) const {
+  const Socket* s = sock(fd);
+  return s ? s->tcb : nullptr;
+}
+
+std::vector<const Tcb*> Stack::connections() const {
+  std::vector<const Tcb*> out;
+  out.reserve(conns_.size());
+  for (const auto& t : conns_) out.push_back(t.get());
+  return out;
+}
+
+}  // namespace synack::reference

@@ -1,0 +1,210 @@
+// Stack: the reference RFC 9293 TCP implementation. In-process, single-threaded, on virtual time.
+//
+// The stack owns sockets (small integers, allocated lowest-free from 3 like Linux descriptors)
+// and connections (Tcb). Input comes from three places: segments (`segment_arrives`), the clock
+// (`advance_to`), and the socket API. Output is the list of segments it sent (`take_output`).
+// Socket calls never block: they return a value >= 0 or a negative Linux errno (-EAGAIN,
+// -EINPROGRESS, ...), as the kernel does internally; the Target adapter emulates blocking.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/common/time.h"
+#include "harness/net/segment.h"
+#include "targets/reference/config.h"
+#include "targets/reference/tcb.h"
+
+namespace synack::reference {
+
+// A segment the stack sent, with the time it left.
+struct Emitted {
+  Micros time = 0;
+  net::Segment segment;
+};
+
+// A trace line: which rule of which section the stack applied to which connection.
+struct TraceEvent {
+  Micros time = 0;
+  std::uint32_t conn = 0;   // Tcb::id, 0 when no connection is involved
+  State state = State::Closed;
+  std::string_view rule;    // e.g. "3.10.7.4 first: unacceptable segment, send ACK"
+};
+using TraceSink = std::function<void(const TraceEvent&)>;
+
+// The part of an arriving segment still to be processed: RFC 9293 §3.10.7.4 trims a segment to
+// the receive window (the "idealized segment") before the later steps look at it.
+struct SegView {
+  const net::Segment& seg;
+  std::uint32_t seq = 0;                // sequence number of the first octet in view (SYN counts)
+  std::span<const std::uint8_t> data;   // payload still in view
+  bool syn = false;
+  bool fin = false;
+  std::uint32_t len() const {
+    return static_cast<std::uint32_t>(data.size()) + (syn ? 1 : 0) + (fin ? 1 : 0);
+  }
+};
+
+// What TCP_INFO reports, in Linux's field names.
+struct TcpInfo {
+  std::vector<std::pair<const char*, std::int64_t>> fields;
+};
+
+class Stack {
+ public:
+  // `local_addresses`: the addresses this host answers on (one per IP version is typical).
+  Stack(StackConfig config, std::vector<net::IpAddress> local_addresses);
+  ~Stack();
+  Stack(const Stack&) = delete;
+  Stack& operator=(const Stack&) = delete;
+
+  const StackConfig& config() const { return cfg_; }
+
+  // ---- Time ----
+  Micros now() const { return now_; }
+  // Earliest pending timer of any connection, kNever if none.
+  Micros next_timer() const;
+  // Moves the clock to `t` (>= now()), firing every timer due on the way, each at its own time.
+  void advance_to(Micros t);
+
+  // ---- Network ----
+  // A segment arrives from the network at now().
+  void segment_arrives(const net::Segment& seg);
+  // Segments sent since the last call, oldest first.
+  std::vector<Emitted> take_output();
+  bool has_output() const { return !out_.empty(); }
+
+  // ---- Socket API (Linux semantics; results >= 0 or -errno) ----
+  int socket(int domain, int type, int protocol);
+  int bind(int fd, const net::IpAddress& addr, std::uint16_t port);
+  int listen(int fd, int backlog);
+  int accept(int fd, Endpoint* peer = nullptr);
+  int connect(int fd, const net::IpAddress& addr, std::uint16_t port);
+  // Result of a connect in progress: 0 connected, -EINPROGRESS still going, -errno failed.
+  int connect_status(int fd) const;
+  std::int64_t read(int fd, std::size_t length, int msg_flags, std::vector<std::uint8_t>& out);
+  std::int64_t write(int fd, std::span<const std::uint8_t> data, int msg_flags);
+  int close(int fd);
+  int shutdown(int fd, int how);
+  int setsockopt(int fd, int level, int optname, std::int64_t value, std::int64_t linger_s = 0);
+  // Integer options; SO_LINGER puts l_onoff in `value` and l_linger in `linger_s`.
+  int getsockopt(int fd, int level, int optname, std::int64_t& value, std::int64_t* linger_s);
+  int tcp_info(int fd, TcpInfo& info) const;
+  int fcntl(int fd, int cmd, std::int64_t arg);
+  // Ready events for poll() on one descriptor (POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP).
+  int poll_events(int fd, short events) const;
+  bool is_nonblocking(int fd) const;
+  bool is_open(int fd) const;
+
+  // ---- Introspection (tests, fuzzer, TCP_INFO) ----
+  // The connection behind a descriptor (nullptr for none or a listener).
+  const Tcb* connection(int fd) const;
+  // Every live connection, including orphans and queued ones.
+  std::vector<const Tcb*> connections() const;
+  // Violated invariants, one line each; empty when all hold.
+  std::vector<std::string> check_invariants() const;
+  void set_trace(TraceSink sink) { trace_ = std::move(sink); }
+
+ private:
+  struct Socket;
+
+  // segment_arrival.cpp: RFC 9293 §3.10.7, one function per step. The check_* functions return
+  // false when the segment has been dealt with (dropped, answered) and processing stops.
+  void segment_to_closed(const net::Segment& seg);
+  void segment_to_listen(Socket& listener, const net::Segment& seg);
+  void segment_to_syn_sent(Tcb& tcb, const net::Segment& seg);
+  void segment_to_synchronized(Tcb& tcb, const net::Segment& seg);
+  bool check_paws(Tcb& tcb, SegView& seg);
+  bool check_sequence(Tcb& tcb, SegView& seg);
+  bool check_rst(Tcb& tcb, SegView& seg);
+  bool check_syn(Tcb& tcb, SegView& seg);
+  bool check_ack(Tcb& tcb, SegView& seg);
+  void update_timestamps(Tcb& tcb, const SegView& seg);
+  void send_challenge_ack(Tcb& tcb, std::string_view rule);
+  void send_out_of_window_ack(Tcb& tcb, const SegView& seg, std::string_view rule);
+  void enter_time_wait(Tcb& tcb);
+  bool complete_passive_open(Tcb& tcb);
+  void negotiate_options(Tcb& tcb, const net::Segment& syn);
+
+  // receive.cpp: the sixth to eighth steps.
+  void process_urg(Tcb& tcb, SegView& seg);
+  void process_text(Tcb& tcb, SegView& seg);
+  void check_fin(Tcb& tcb, SegView& seg);
+
+  // acknowledgment.cpp: the send side's reaction to acceptable ACKs.
+  void acknowledge(Tcb& tcb, std::uint32_t ack);
+  void take_rtt_sample(Tcb& tcb, std::uint32_t ack);
+  void update_rto(Tcb& tcb, Micros sample);
+  void handle_duplicate_ack(Tcb& tcb);
+
+  // output.cpp: building and sending segments.
+  net::Segment make_segment(const Tcb& tcb, std::uint32_t seq, std::uint16_t flags) const;
+  void add_syn_options(const Tcb& tcb, net::Segment& seg, bool syn_ack) const;
+  void add_data_options(const Tcb& tcb, net::Segment& seg) const;
+  std::uint16_t advertised_window(Tcb& tcb, bool syn);
+  void emit(Tcb& tcb, net::Segment seg);
+  void emit_raw(net::Segment seg);
+  void send_syn(Tcb& tcb);
+  void send_ack(Tcb& tcb);
+  void send_rst(Tcb& tcb);
+  void send_reset_for(const net::Segment& seg);  // §3.10.7.1 reset generation
+  // Sends what the windows and Nagle allow; then the pending ACK if nothing carried it.
+  void output(Tcb& tcb);
+  bool send_one(Tcb& tcb, std::uint32_t seq, std::uint32_t max_len, bool retransmission);
+  void retransmit_first(Tcb& tcb);
+  std::uint32_t effective_window(const Tcb& tcb) const;
+
+  // timers.cpp
+  void fire_timers(Tcb& tcb);
+  void on_retransmission_timeout(Tcb& tcb);
+  void on_persist_timeout(Tcb& tcb);
+  void on_keepalive_timeout(Tcb& tcb);
+  void arm_keepalive(Tcb& tcb);
+  Micros tcb_next_timer(const Tcb& tcb) const;
+
+  // socket_api.cpp helpers
+  Socket* sock(int fd);
+  const Socket* sock(int fd) const;
+  int alloc_fd();
+  std::uint16_t ephemeral_port(const net::IpAddress& remote_addr, std::uint16_t remote_port);
+  bool port_in_use(std::uint16_t port, const net::IpAddress& addr, bool reuse) const;
+  void close_listener(Socket& s);
+  void apply_options(Tcb& tcb, const Socket& s);
+
+  // stack.cpp: connection lifecycle.
+  Tcb& new_tcb();
+  void set_state(Tcb& tcb, State next, const char* rule);
+  // Enters CLOSED and records `err` for the user; the Tcb is freed once nothing refers to it.
+  void terminate(Tcb& tcb, int err, const char* rule);
+  void sweep();
+  Tcb* find_connection(const net::Segment& seg);
+  Socket* find_listener(const net::Segment& seg);
+  bool is_local(const net::IpAddress& a) const;
+  std::uint32_t choose_isn(const Endpoint& local, const Endpoint& remote) const;
+  std::uint32_t ts_now(const Tcb& tcb) const;
+  void trace(const Tcb* tcb, std::string_view rule) const {
+    if (trace_) trace_event(tcb, rule);
+  }
+  void trace_event(const Tcb* tcb, std::string_view rule) const;
+
+  StackConfig cfg_;
+  std::vector<net::IpAddress> local_;
+  Micros now_ = 0;
+  std::vector<std::unique_ptr<Tcb>> conns_;       // every live connection
+  std::vector<std::unique_ptr<Socket>> sockets_;  // indexed by fd; null = free
+  std::vector<Emitted> out_;
+  TraceSink trace_;
+  std::uint32_t next_id_ = 1;
+  std::uint16_t next_port_ = 0;
+  // RFC 5961 §7: challenge ACKs sent in the current one-second window, stack-wide.
+  Micros challenge_window_start_ = 0;
+  int challenge_count_ = 0;
+};
+
+}  // namespace synack::reference

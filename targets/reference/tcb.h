@@ -1,0 +1,171 @@
+// The Transmission Control Block (RFC 9293 §3.3.1): everything the stack knows about one
+// connection. Field comments state the invariant each field keeps.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "harness/common/time.h"
+#include "harness/net/segment.h"
+#include "targets/reference/byte_queue.h"
+#include "targets/reference/state.h"
+
+namespace synack::reference {
+
+struct Endpoint {
+  net::IpAddress addr;
+  std::uint16_t port = 0;
+  bool operator==(const Endpoint&) const = default;
+};
+
+// Per-socket options that a connection inherits from its socket (or its listener).
+struct SocketOptions {
+  bool keepalive = false;       // SO_KEEPALIVE
+  bool linger = false;          // SO_LINGER l_onoff
+  int linger_seconds = 0;       // SO_LINGER l_linger; linger with 0 s makes close() send RST
+  bool nodelay = false;         // TCP_NODELAY: Nagle off
+  bool reuseaddr = false;       // SO_REUSEADDR
+  std::uint32_t send_buffer = 0;     // SO_SNDBUF: at most this many bytes queued unacknowledged
+  std::uint32_t receive_buffer = 0;  // SO_RCVBUF: receive window never exceeds free space in it
+  std::uint16_t user_mss = 0;        // TCP_MAXSEG before connect/listen; 0 = from config
+  Micros keepalive_idle = 0;         // TCP_KEEPIDLE
+  Micros keepalive_interval = 0;     // TCP_KEEPINTVL
+  int keepalive_count = 0;           // TCP_KEEPCNT
+};
+
+// Out-of-order data held until the hole before it fills (RFC 9293 §3.10.7.4 seventh, SHOULD
+// queue). Entries are sorted by seq, never overlap, and lie inside the advertised window.
+struct OutOfOrder {
+  std::uint32_t seq = 0;
+  std::vector<std::uint8_t> data;
+  bool fin = false;  // a FIN follows the last byte
+};
+
+struct Tcb {
+  std::uint32_t id = 0;            // unique per stack, for traces
+  State state = State::Closed;     // changed only by Stack::set_state (which checks the edge)
+  Endpoint local;                  // our address and port
+  Endpoint remote;                 // the peer's address and port
+  bool passive = false;            // created by a SYN to a LISTEN socket (not by connect)
+  int listener = -1;               // listening fd while in its SYN or accept queue, else -1
+  int fd = -1;                     // owning socket, -1 while queued or after close() (orphan)
+  SocketOptions opts;              // inherited from the socket, kept in sync by setsockopt
+
+  // Send sequence space (RFC 9293 §3.3.1). Sequence comparisons are modulo 2^32.
+  std::uint32_t iss = 0;       // initial send sequence number; the SYN occupies ISS
+  std::uint32_t snd_una = 0;   // oldest unacknowledged: ISS <= SND.UNA <= SND.NXT
+  std::uint32_t snd_nxt = 0;   // next new sequence number to send: SND.NXT <= snd_max
+  std::uint32_t snd_max = 0;   // one past the highest sequence number ever sent
+  std::uint32_t snd_wnd = 0;   // peer's receive window in bytes (after scaling)
+  std::uint32_t max_snd_wnd = 0;  // largest snd_wnd seen: RFC 5961 §5.2 MAX.SND.WND
+  std::uint32_t snd_up = 0;    // send urgent pointer (we never send urgent data: = SND.UNA)
+  std::uint32_t snd_wl1 = 0;   // SEG.SEQ of the segment that last updated SND.WND
+  std::uint32_t snd_wl2 = 0;   // SEG.ACK of the segment that last updated SND.WND
+  std::uint32_t rtx_nxt = 0;   // after a timeout: next sequence number to resend (<= SND.NXT)
+  bool rtx_active = false;     // go-back-N resend after a timeout is in progress
+  std::uint32_t snd_sml = 0;   // end of the last small segment sent (Minshall's Nagle)
+
+  // Receive sequence space.
+  std::uint32_t irs = 0;       // initial receive sequence number (the peer's SYN)
+  std::uint32_t rcv_nxt = 0;   // next sequence number expected: all before it is acknowledged
+  std::uint32_t rcv_adv = 0;   // right edge we last advertised (RCV.NXT + RCV.WND): never moves left
+  std::uint32_t rcv_up = 0;    // receive urgent pointer, SEQ of the last urgent byte + 1
+  std::uint32_t rcv_ssthresh = 0xffffffff;  // cap on the window we offer (grow_window profiles)
+
+  // Options negotiated in the handshake (RFC 9293 §3.7.1, RFC 7323, RFC 2018).
+  std::uint16_t snd_mss = 536;  // largest payload we put in a segment (peer's MSS, minus TS)
+  std::uint16_t rcv_mss = 536;  // MSS we announced
+  std::uint8_t snd_shift = 0;   // peer's wscale: its SEG.WND << snd_shift = bytes (0 if unused)
+  std::uint8_t rcv_shift = 0;   // our wscale: we advertise window >> rcv_shift (0 if unused)
+  bool wscale_ok = false;       // both SYNs carried wscale
+  bool ts_ok = false;           // both SYNs carried TS: every non-RST segment carries TS
+  bool sack_ok = false;         // both SYNs carried sackOK: we may send SACK blocks
+  bool offered_wscale = false;  // we put wscale in our SYN (active open)
+  bool offered_ts = false;      // we put TS in our SYN
+  bool offered_sack = false;    // we put sackOK in our SYN
+  std::uint32_t ts_recent = 0;      // TS.Recent (RFC 7323 §4.3): echoed in TSecr
+  Micros ts_recent_time = 0;        // when TS.Recent was last updated (24-day PAWS idle rule)
+  std::uint32_t last_ack_sent = 0;  // Last.ACK.sent: the ACK field of our last segment
+  std::uint32_t ts_offset = 0;      // added to our clock in TSval (RFC 7323 §7.1 randomization)
+
+  // Round-trip time and retransmission timeout (RFC 6298).
+  Micros srtt = 0;             // smoothed RTT, valid when have_rtt
+  Micros rttvar = 0;           // RTT variation, valid when have_rtt
+  Micros rto = 0;              // current RTO including backoff, in [rto_min, rto_max]
+  bool have_rtt = false;       // a first RTT measurement was taken
+  bool rtt_timing = false;     // one segment is being timed (Karn: never a retransmitted one)
+  std::uint32_t rtt_seq = 0;   // the timed segment ends at rtt_seq; its ACK gives a sample
+  Micros rtt_start = 0;        // when the timed segment was sent
+  bool syn_retransmitted = false;  // RFC 6298 §5.7: RTO falls back to 3 s after the handshake
+  int retries = 0;             // consecutive timeouts without progress
+  int backoff = 0;             // times the RTO was doubled since the last new ACK
+  std::uint32_t total_retrans = 0;  // segments retransmitted over the connection's life
+
+  // Congestion control (RFC 5681, NewReno RFC 6582).
+  std::uint32_t cwnd = 0;      // congestion window, bytes
+  std::uint32_t ssthresh = 0;  // slow-start threshold, bytes
+  int dupacks = 0;             // consecutive duplicate ACKs
+  bool in_recovery = false;    // fast recovery until SND.UNA passes `recover`
+  std::uint32_t recover = 0;   // SND.NXT when fast recovery started
+
+  // Timers: absolute times, kNever when stopped.
+  Micros rexmt_at = kNever;      // retransmission of SYN, SYN-ACK, data or FIN
+  Micros persist_at = kNever;    // zero-window probe; only while SND.WND = 0 and nothing in flight
+  Micros delack_at = kNever;     // delayed ACK
+  Micros keepalive_at = kNever;  // keepalive check (SO_KEEPALIVE)
+  Micros close_at = kNever;      // TIME-WAIT end, or the FIN-WAIT-2 timeout of an orphan
+  int probes = 0;                // keepalive or zero-window probes without an answer
+  Micros persist_backoff = 0;    // current persist interval
+  Micros last_received = 0;      // when the last segment arrived (keepalive idle)
+
+  // Acknowledgment state.
+  bool ack_now = false;          // an ACK must go out before this event is done
+  std::uint32_t unacked_bytes = 0;  // in-order bytes received since the last ACK we sent
+  int quickacks = 0;             // remaining segments to ACK at once (quickack mode)
+  Micros last_challenge_ack = kNever;  // per-connection challenge-ACK rate limit
+  std::uint32_t challenge_acks = 0;    // challenge ACKs sent (for tests and TCP_INFO)
+
+  // Data. send_buf holds bytes from data_seq() on: unacknowledged, then unsent.
+  ByteQueue send_buf;
+  ByteQueue recv_buf;              // in order, not yet read by the user
+  std::vector<OutOfOrder> ooo;     // beyond RCV.NXT, waiting for the hole to fill
+  std::uint32_t sack_recent = 0;   // a sequence number of the latest out-of-order arrival
+  bool fin_queued = false;         // user closed the send side: FIN follows the send buffer
+  std::uint32_t fin_seq = 0;       // when fin_queued: the FIN's sequence number (end of send_buf)
+  bool fin_received = false;       // the peer's FIN was processed: RCV.NXT covers it
+  bool user_closed = false;        // close() was called: data arriving now is answered with RST
+  std::uint32_t rcv_seg_max = 0;   // largest payload received (delayed ACK's "full-sized")
+  bool read_shutdown = false;      // SHUT_RD: reads return 0, arriving data is dropped
+  int error = 0;                   // pending error for the user (ECONNRESET, ...), 0 if none
+  bool reset = false;              // the connection ended by RST (read/write fail, not EOF)
+
+  // Counters for TCP_INFO.
+  std::uint32_t segs_out = 0;         // segments sent, retransmissions included
+  std::uint32_t segs_in = 0;          // segments received
+  std::uint32_t data_segs_out = 0;    // segments sent with payload
+  std::uint32_t data_segs_in = 0;     // segments received with payload
+  std::uint64_t bytes_sent = 0;       // payload bytes sent, retransmissions included
+  std::uint64_t bytes_retrans = 0;    // payload bytes retransmitted
+  Micros last_data_sent = 0;          // when payload was last sent
+  Micros last_ack_recv = 0;           // when an ACK was last received
+
+  // Bookkeeping for the invariant checker.
+  std::uint64_t bytes_delivered = 0;  // bytes moved into recv_buf over the connection's life
+  std::uint64_t bytes_read = 0;       // bytes the user read out of recv_buf
+  State prev_state = State::Closed;   // state before the last transition
+  bool illegal_transition = false;    // set if any transition was not an RFC 9293 edge
+
+  // Sequence number of the first byte of send_buf: after the SYN.
+  std::uint32_t data_seq() const { return snd_una == iss ? iss + 1 : snd_una; }
+  bool fin_sent() const { return fin_queued && net::seq_gt(snd_nxt, fin_seq); }
+  bool fin_acked() const { return fin_queued && net::seq_gt(snd_una, fin_seq); }
+  bool syn_acked() const { return snd_una != iss; }
+  // RCV.WND: what is left of the window we advertised.
+  std::uint32_t rcv_wnd() const {
+    return net::seq_gt(rcv_adv, rcv_nxt) ? rcv_adv - rcv_nxt : 0;
+  }
+  // Bytes sent and not yet acknowledged (SYN and FIN count one each).
+  std::uint32_t in_flight() const { return (rtx_active ? rtx_nxt : snd_nxt) - snd_una; }
+};
+
+}  // namespace synack::reference

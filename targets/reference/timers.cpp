@@ -1,0 +1,142 @@
+// Timers on the injected clock: retransmission (RFC 6298), persist (RFC 9293 §3.8.6.1),
+// keepalive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6), delayed ACK, TIME-WAIT and FIN-WAIT-2.
+#include <algorithm>
+#include <cerrno>
+
+#include "targets/reference/socket.h"
+#include "targets/reference/stack.h"
+
+namespace synack::reference {
+
+namespace flag = net::flag;
+
+void Stack::arm_keepalive(Tcb& tcb) {
+  tcb.keepalive_at = tcb.opts.keepalive ? tcb.last_received + tcb.opts.keepalive_idle : kNever;
+  if (tcb.keepalive_at != kNever && tcb.keepalive_at < now_) tcb.keepalive_at = now_;
+}
+
+void Stack::fire_timers(Tcb& tcb) {
+  if (tcb.close_at <= now_) {
+    tcb.close_at = kNever;
+    terminate(tcb, 0, tcb.state == State::TimeWait ? "3.10.7.4: 2 MSL elapsed, TIME-WAIT ends, CLOSED"
+                                                    : "FIN-WAIT-2 timeout of a closed socket, CLOSED");
+    return;
+  }
+  if (tcb.rexmt_at <= now_) {
+    on_retransmission_timeout(tcb);
+    if (tcb.state == State::Closed) return;
+  }
+  if (tcb.persist_at <= now_) {
+    on_persist_timeout(tcb);
+    if (tcb.state == State::Closed) return;
+  }
+  if (tcb.keepalive_at <= now_) {
+    on_keepalive_timeout(tcb);
+    if (tcb.state == State::Closed) return;
+  }
+  if (tcb.delack_at <= now_) {
+    tcb.delack_at = kNever;
+    trace(&tcb, "3.8.6.3: delayed-ACK timer, send ACK");
+    send_ack(tcb);
+  }
+}
+
+void Stack::on_retransmission_timeout(Tcb& tcb) {
+  tcb.rexmt_at = kNever;
+  const bool handshake = tcb.state == State::SynSent || tcb.state == State::SynReceived;
+  const int limit = tcb.state == State::SynSent                     ? cfg_.syn_retries
+                    : (tcb.state == State::SynReceived && tcb.passive) ? cfg_.synack_retries
+                    : handshake                                      ? cfg_.syn_retries
+                                                                     : cfg_.data_retries;
+  if (tcb.retries >= limit) {
+    if (tcb.state == State::SynReceived && tcb.passive) {
+      terminate(tcb, 0, "SYN-ACK retries exhausted, half-open connection dropped");
+    } else {
+      terminate(tcb, ETIMEDOUT, "RFC 1122 4.2.3.5: retransmission limit (R2) reached, ETIMEDOUT");
+    }
+    return;
+  }
+  ++tcb.retries;
+  ++tcb.backoff;
+  // RFC 6298 §5.4-5.6: retransmit the earliest unacknowledged segment, double the RTO, restart.
+  trace(&tcb, "RFC 6298 5.4: retransmission timeout, retransmit earliest segment, back off RTO");
+  if (handshake) {
+    tcb.syn_retransmitted = true;
+  } else {
+    // RFC 5681 §3.1 eq. (4): ssthresh = max(FlightSize / 2, 2*SMSS); cwnd = 1 segment.
+    tcb.ssthresh = std::max<std::uint32_t>(tcb.in_flight() / 2, 2u * tcb.snd_mss);
+    tcb.cwnd = tcb.snd_mss;
+    tcb.in_recovery = false;
+    tcb.dupacks = 0;
+    tcb.rtx_active = true;
+    tcb.rtx_nxt = tcb.snd_una == tcb.iss ? tcb.iss + 1 : tcb.snd_una;
+  }
+  tcb.rto = std::min(tcb.rto * 2, cfg_.rto_max);
+  if (handshake) {
+    retransmit_first(tcb);
+  } else {
+    send_one(tcb, tcb.rtx_nxt, tcb.snd_mss, true);
+    if (tcb.rtx_nxt == tcb.snd_nxt) tcb.rtx_active = false;
+  }
+  tcb.rexmt_at = now_ + tcb.rto;
+}
+
+void Stack::on_persist_timeout(Tcb& tcb) {
+  tcb.persist_at = kNever;
+  const std::uint32_t offset = tcb.snd_nxt - tcb.data_seq();
+  const bool unsent = offset < tcb.send_buf.size() || (tcb.fin_queued && !tcb.fin_sent());
+  if (tcb.snd_wnd > 0 || !unsent) return;
+  if (tcb.probes >= cfg_.data_retries) {
+    terminate(tcb, ETIMEDOUT, "zero-window probes unanswered, ETIMEDOUT");
+    return;
+  }
+  ++tcb.probes;
+  if (cfg_.zero_window_probe == ZeroWindowProbe::OneByte) {
+    // RFC 9293 §3.8.6.1: send one octet of new data; the retransmission timer takes over.
+    trace(&tcb, "3.8.6.1: persist timer, zero-window probe with one octet (or the FIN)");
+    send_one(tcb, tcb.snd_nxt, 1, false);
+    return;
+  }
+  trace(&tcb, "3.8.6.1: persist timer, zero-window probe <SEQ=SND.UNA-1> (Linux)");
+  net::Segment s = make_segment(tcb, tcb.snd_una - 1, flag::ACK);
+  s.window = advertised_window(tcb, false);
+  add_data_options(tcb, s);
+  emit(tcb, std::move(s));
+  tcb.persist_backoff = std::min(tcb.persist_backoff * 2, cfg_.rto_max);
+  tcb.persist_at = now_ + tcb.persist_backoff;
+}
+
+void Stack::on_keepalive_timeout(Tcb& tcb) {
+  tcb.keepalive_at = kNever;
+  if (!tcb.opts.keepalive) return;
+  if (tcb.state != State::Established && tcb.state != State::CloseWait &&
+      tcb.state != State::FinWait2) {
+    return;
+  }
+  const std::uint32_t offset = tcb.snd_nxt - tcb.data_seq();
+  if (tcb.snd_una != tcb.snd_max || offset < tcb.send_buf.size()) {
+    tcb.keepalive_at = now_ + tcb.opts.keepalive_idle;  // data in flight: not idle
+    return;
+  }
+  const Micros idle = now_ - tcb.last_received;
+  if (idle < tcb.opts.keepalive_idle && tcb.probes == 0) {
+    tcb.keepalive_at = tcb.last_received + tcb.opts.keepalive_idle;
+    return;
+  }
+  if (tcb.probes >= tcb.opts.keepalive_count) {
+    trace(&tcb, "RFC 1122 4.2.3.6: keepalive probes unanswered, send RST, ETIMEDOUT");
+    send_rst(tcb);
+    terminate(tcb, ETIMEDOUT, "keepalive timeout");
+    return;
+  }
+  // RFC 1122 §4.2.3.6: a probe with SEG.SEQ = SND.NXT - 1 and no data draws an ACK.
+  trace(&tcb, "RFC 1122 4.2.3.6: keepalive probe <SEQ=SND.NXT-1><ACK=RCV.NXT>");
+  ++tcb.probes;
+  net::Segment s = make_segment(tcb, tcb.snd_nxt - 1, flag::ACK);
+  s.window = advertised_window(tcb, false);
+  add_data_options(tcb, s);
+  emit(tcb, std::move(s));
+  tcb.keepalive_at = now_ + tcb.opts.keepalive_interval;
+}
+
+}  // namespace synack::reference

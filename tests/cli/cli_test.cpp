@@ -1,0 +1,134 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/cli/cli.h"
+
+namespace synack::cli {
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kSource = SYNACK_SOURCE_DIR;
+const std::string kData = kSource + "/tests/cli/data";
+
+struct Run {
+  int status;
+  std::string out, err;
+};
+
+Run cli(std::vector<std::string> args) {
+  std::ostringstream out, err;
+  int status = run_cli(args, out, err);
+  return {status, out.str(), err.str()};
+}
+
+fs::path temp_dir(const std::string& name) {
+  fs::path p = fs::temp_directory_path() / ("synack_cli_test_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+TEST(Cli, HelpAndVersion) {
+  auto r = cli({"--help"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("run PATH..."), std::string::npos);
+  EXPECT_EQ(cli({"run", "--help"}).status, 0);
+  EXPECT_NE(cli({"help", "check"}).out.find("synack check"), std::string::npos);
+  EXPECT_EQ(cli({"--version"}).status, 0);
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(cli({}).status, 2);
+  EXPECT_EQ(cli({"frobnicate"}).status, 2);
+  auto r = cli({"run", "--jobs", "zero", kSource + "/scripts"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--jobs"), std::string::npos);
+  EXPECT_EQ(cli({"run"}).status, 2);
+  EXPECT_EQ(cli({"run", "--no-such-option", "x"}).status, 2);
+  EXPECT_EQ(cli({"run", kSource + "/does/not/exist"}).status, 2);
+  EXPECT_EQ(cli({"run", "--target", "nonesuch", kSource + "/scripts"}).status, 2);
+  EXPECT_EQ(cli({"run", "--profile", "nonesuch", kSource + "/scripts"}).status, 2);
+  EXPECT_EQ(cli({"run", "--set", "no_such_key=1", kSource + "/scripts"}).status, 2);
+}
+
+TEST(Cli, CheckAcceptsTheSuiteAndRejectsABadScriptWithItsLocation) {
+  auto good = cli({"check", kSource + "/scripts"});
+  EXPECT_EQ(good.status, 0) << good.err;
+  auto bad = cli({"check", kData + "/parse_error.pkt"});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("parse_error.pkt:2:"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("^"), std::string::npos) << bad.err;
+}
+
+TEST(Cli, CheckRejectsEveryMalformedScript) {
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(kSource + "/tests/script/malformed")) {
+    if (e.path().extension() != ".pkt") continue;
+    ++files;
+    auto r = cli({"check", e.path().string()});
+    EXPECT_EQ(r.status, 2) << e.path();
+    EXPECT_NE(r.err.find(e.path().filename().string() + ":"), std::string::npos) << r.err;
+  }
+  EXPECT_GE(files, 30);
+}
+
+TEST(Cli, ListShowsTitles) {
+  auto r = cli({"list", kSource + "/scripts/handshake"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("passive_open.pkt  -  Passive open"), std::string::npos) << r.out;
+}
+
+TEST(Cli, RunTheSuiteOnTheReferenceTargetWritesJsonAndJunit) {
+  auto dir = temp_dir("suite");
+  auto r = cli({"run", kSource + "/scripts", "--jobs", "2", "--json", (dir / "r.json").string(), "--junit",
+                (dir / "j.xml").string(), "--jsonl", (dir / "r.jsonl").string()});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(" passed, 0 failed"), std::string::npos) << r.out;
+  std::ifstream in(dir / "r.json");
+  auto doc = nlohmann::json::parse(in);
+  EXPECT_EQ(doc["schema"], "synack-results");
+  EXPECT_EQ(doc["target"], "reference");
+  EXPECT_GE(doc["scripts"].size(), 10u);
+  for (const auto& s : doc["scripts"]) EXPECT_EQ(s["status"], "pass") << s["path"];
+  std::ifstream junit(dir / "j.xml");
+  std::string xml((std::istreambuf_iterator<char>(junit)), std::istreambuf_iterator<char>());
+  EXPECT_NE(xml.find("<testsuites"), std::string::npos);
+  EXPECT_EQ(xml.find("<failure"), std::string::npos);
+  std::ifstream lines(dir / "r.jsonl");
+  std::size_t n = 0;
+  for (std::string l; std::getline(lines, l);) ++n;
+  EXPECT_EQ(n, doc["scripts"].size() + 2);  // header + one per script + end
+  fs::remove_all(dir);
+}
+
+TEST(Cli, AWrongExpectationFailsWithExpectedAndActual) {
+  auto r = cli({"run", kData + "/wrong_expectation.pkt"});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("FAIL"), std::string::npos);
+  EXPECT_NE(r.out.find("expected: Flags [S.], seq 0, ack 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("actual:   Flags [S.], seq 0, ack 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("line 6"), std::string::npos) << r.out;
+}
+
+TEST(Cli, AScriptThatDoesNotParseIsAnInputError) {
+  auto r = cli({"run", kData + "/parse_error.pkt"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("ERROR"), std::string::npos);
+}
+
+TEST(Cli, ConfigFileErrorsNameTheFile) {
+  auto dir = temp_dir("config");
+  std::ofstream(dir / "synack.toml") << "[run]\njobs = \"many\"\n";
+  auto r = cli({"run", "--config", (dir / "synack.toml").string(), kSource + "/scripts"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("synack.toml:2"), std::string::npos) << r.err;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace synack::cli

@@ -1,0 +1,73 @@
+// A programmable Target for executor tests: a virtual clock, segments the test schedules, and
+// socket calls answered by a callback. It lets each test state exactly what "the stack" does.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <vector>
+
+#include "targets/target.h"
+
+namespace synack::testing {
+
+class FakeTarget : public targets::Target {
+ public:
+  std::function<void(FakeTarget&, const net::Segment&)> on_inject;
+  std::function<targets::CallOutcome(FakeTarget&, const targets::SocketCall&)> on_call;
+  std::vector<net::Segment> injected;
+  std::vector<targets::SocketCall> calls;
+  bool has_shell = false;
+
+  targets::Capabilities capabilities() const override {
+    return {"fake", "test", true, true, has_shell, true};
+  }
+  Micros now() override { return now_; }
+  void inject(const net::Segment& s) override {
+    injected.push_back(s);
+    if (on_inject) on_inject(*this, s);
+  }
+  std::optional<targets::Observation> wait(Micros deadline) override {
+    auto it = scheduled_.begin();
+    if (it != scheduled_.end() && it->first <= deadline) {
+      targets::Observation o = it->second;
+      now_ = std::max(now_, it->first);
+      scheduled_.erase(it);
+      return o;
+    }
+    now_ = std::max(now_, deadline);
+    return std::nullopt;
+  }
+  targets::CallOutcome call(const targets::SocketCall& c) override {
+    calls.push_back(c);
+    if (on_call) return on_call(*this, c);
+    return {};
+  }
+  Result<void> shell(std::string_view) override {
+    if (!has_shell) return make_error("no shell");
+    return {};
+  }
+
+  // The stack "sends" `s` at time `t` (script time).
+  void emit(Micros t, net::Segment s) {
+    targets::Observation o;
+    o.kind = targets::Observation::Kind::Segment;
+    o.time = t;
+    o.segment = std::move(s);
+    scheduled_.emplace(t, std::move(o));
+  }
+  // A blocking call `id` completes at time `t` with `r`.
+  void complete(Micros t, targets::CallId id, targets::CallResult r) {
+    targets::Observation o;
+    o.kind = targets::Observation::Kind::CallDone;
+    o.time = t;
+    o.call = id;
+    o.result = std::move(r);
+    scheduled_.emplace(t, std::move(o));
+  }
+
+ private:
+  Micros now_ = 0;
+  std::multimap<Micros, targets::Observation> scheduled_;
+};
+
+}  // namespace synack::testing

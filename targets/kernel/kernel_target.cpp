@@ -164,19 +164,102 @@ CallResult execute_call(const SocketCall& c) {
   return r;
 }
 
-// Calls that never block return inline; others may, unless the descriptor is non-blocking.
+// A blocking call started inline that has to wait: connect() whose SYN is out, or write() that
+// sent part of its data. The rest runs on a helper thread.
+struct Continuation {
+  enum class Kind { None, FinishConnect, FinishWrite } kind = Kind::None;
+  std::size_t sent = 0;  // FinishWrite: bytes already sent inline
+};
+
+// Starts a call on a blocking socket without blocking; returns a result when it is complete.
+std::optional<CallResult> start_inline(const SocketCall& c, Continuation& k) {
+  if (c.op == SysOp::Connect) {
+    const int fl = ::fcntl(c.fd, F_GETFL);
+    ::fcntl(c.fd, F_SETFL, fl | O_NONBLOCK);
+    socklen_t len = 0;
+    auto ss = to_sockaddr(c.address, c.port, socket_domain(c.fd), len);
+    const int rc = ::connect(c.fd, reinterpret_cast<sockaddr*>(&ss), len);
+    const int err = errno;
+    ::fcntl(c.fd, F_SETFL, fl);
+    if (rc == 0 || err != EINPROGRESS) {
+      CallResult r;
+      r.ret = rc;
+      r.err = rc == 0 ? 0 : err;
+      return r;
+    }
+    k.kind = Continuation::Kind::FinishConnect;
+    return std::nullopt;
+  }
+  if (c.op == SysOp::Write) {
+    const ssize_t n = ::send(c.fd, c.data.data(), c.data.size(), c.msg_flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n == static_cast<ssize_t>(c.data.size()) || (n < 0 && errno != EAGAIN)) {
+      CallResult r;
+      r.ret = n;
+      r.err = n < 0 ? errno : 0;
+      return r;
+    }
+    k.kind = Continuation::Kind::FinishWrite;
+    k.sent = n > 0 ? static_cast<std::size_t>(n) : 0;
+    return std::nullopt;
+  }
+  return execute_call(c);
+}
+
+// The waiting half of a call started by start_inline, on a helper thread.
+CallResult finish_blocking(const SocketCall& c, const Continuation& k) {
+  if (k.kind == Continuation::Kind::FinishConnect) {
+    pollfd p{c.fd, POLLOUT, 0};
+    while (::poll(&p, 1, -1) < 0 && errno == EINTR) {}
+    int err = 0;
+    socklen_t len = sizeof err;
+    ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    CallResult r;
+    r.ret = err ? -1 : 0;
+    r.err = err;
+    return r;
+  }
+  if (k.kind == Continuation::Kind::FinishWrite) {
+    const ssize_t n = ::send(c.fd, c.data.data() + k.sent, c.data.size() - k.sent, c.msg_flags | MSG_NOSIGNAL);
+    CallResult r;
+    if (n < 0 && k.sent == 0) {
+      r.ret = -1;
+      r.err = errno;
+    } else {
+      r.ret = static_cast<std::int64_t>(k.sent) + (n > 0 ? n : 0);
+    }
+    return r;
+  }
+  return execute_call(c);
+}
+
+// Calls that cannot block now run inline; only those that may really wait for the network go to
+// a helper thread (thread start-up under load would otherwise delay calls that return at once).
 bool may_block(const SocketCall& c) {
   switch (c.op) {
     case SysOp::Socket: case SysOp::Bind: case SysOp::Listen: case SysOp::Shutdown:
     case SysOp::SetSockOpt: case SysOp::GetSockOpt: case SysOp::Fcntl:
       return false;
-    case SysOp::Poll:
-      return c.poll_timeout_ms != 0;
+    case SysOp::Close: {
+      linger l{};
+      socklen_t len = sizeof l;
+      return ::getsockopt(c.fd, SOL_SOCKET, SO_LINGER, &l, &len) == 0 && l.l_onoff && l.l_linger > 0;
+    }
+    case SysOp::Poll: {
+      if (c.poll_timeout_ms == 0) return false;
+      pollfd p{c.fd, c.poll_events, 0};
+      return ::poll(&p, 1, 0) == 0;
+    }
     default: break;
   }
   if (c.msg_flags & MSG_DONTWAIT) return false;
   const int fl = ::fcntl(c.fd, F_GETFL);
-  return fl < 0 || !(fl & O_NONBLOCK);
+  if (fl < 0 || (fl & O_NONBLOCK)) return false;  // bad descriptor: the call fails at once
+  if (c.op == SysOp::Read || c.op == SysOp::Accept) {
+    // Readable (data, EOF, error or a pending connection): it returns at once.
+    pollfd p{c.fd, POLLIN, 0};
+    return ::poll(&p, 1, 0) == 0;
+  }
+  return true;  // connect, and write on a blocking socket
 }
 
 class KernelTarget final : public targets::Target {
@@ -232,9 +315,16 @@ class KernelTarget final : public targets::Target {
       out.result = execute_call(c);
       return out;
     }
+    Continuation k;
+    if (c.op == SysOp::Connect || c.op == SysOp::Write) {
+      if (auto r = start_inline(c, k)) {
+        out.result = std::move(*r);
+        return out;
+      }
+    }
     const targets::CallId id = next_id_++;
-    threads_.emplace_back([done = done_, start = start_, c, id] {
-      CallResult r = execute_call(c);
+    threads_.emplace_back([done = done_, start = start_, c, k, id] {
+      CallResult r = finish_blocking(c, k);
       targets::Observation o;
       o.kind = targets::Observation::Kind::CallDone;
       o.time = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();

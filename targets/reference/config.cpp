@@ -40,6 +40,11 @@ Result<StackConfig> StackConfig::from_profile(std::string_view name) {
     c.require_timestamps = false;
     c.time_wait_ack_restarts = true;
     c.abort_rst_has_ack = true;
+    c.drop_syn_fin = true;
+    c.delay_fin_ack = true;
+    c.pingpong = true;
+    c.ack_unsent_data_reply = false;
+    c.old_ack_window_bytes_acked = true;
     c.ephemeral_port_first = 32768;
     c.ephemeral_port_last = 60999;
     return c;
@@ -220,6 +225,11 @@ const std::vector<KeySpec>& key_specs() {
       {"require_timestamps", boolean(&StackConfig::require_timestamps)},
       {"time_wait_ack_restarts", boolean(&StackConfig::time_wait_ack_restarts)},
       {"abort_rst_has_ack", boolean(&StackConfig::abort_rst_has_ack)},
+      {"drop_syn_fin", boolean(&StackConfig::drop_syn_fin)},
+      {"delay_fin_ack", boolean(&StackConfig::delay_fin_ack)},
+      {"pingpong", boolean(&StackConfig::pingpong)},
+      {"ack_unsent_data_reply", boolean(&StackConfig::ack_unsent_data_reply)},
+      {"old_ack_window_bytes_acked", boolean(&StackConfig::old_ack_window_bytes_acked)},
       {"ephemeral_port_first", integer(&StackConfig::ephemeral_port_first, 1, 65535)},
       {"ephemeral_port_last", integer(&StackConfig::ephemeral_port_last, 1, 65535)},
   };

@@ -98,6 +98,14 @@ struct StackConfig {
   ZeroWindowProbe zero_window_probe = ZeroWindowProbe::OneByte;
   NagleMode nagle = NagleMode::Classic;
   bool accept_syn_in_time_wait = false;    // RFC 6191-style reuse of a TIME-WAIT pair by a new SYN
+  bool ack_unsent_data_reply = true;       // an ACK of unsent data draws an ACK (RFC 9293,
+                                           // RFC 5961 §5.2); Linux drops it silently
+  bool old_ack_window_bytes_acked = false; // Linux: RFC 5961 §5.2's MAX.SND.WND is limited to
+                                           // the bytes acknowledged so far
+  bool pingpong = false;                   // Linux: sending data soon after receiving some turns
+                                           // quick ACKs off (interactive "pingpong" mode)
+  bool delay_fin_ack = false;              // Linux: the ACK of a FIN in ESTABLISHED is delayed
+  bool drop_syn_fin = false;               // Linux: a SYN with FIN to a LISTEN socket is dropped
   bool abort_rst_has_ack = false;          // ABORT sends <SEQ=SND.NXT><CTL=RST> (RFC 9293
                                            // §3.10.5); Linux and BSD add ACK=RCV.NXT
   bool time_wait_ack_restarts = false;     // Linux: any non-RST segment with ACK restarts the

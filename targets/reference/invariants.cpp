@@ -15,7 +15,7 @@ using net::seq_lt;
 std::vector<std::string> Stack::check_invariants() const {
   std::vector<std::string> v;
   auto fail = [&](const Tcb& t, const std::string& what) {
-    v.push_back("conn " + std::to_string(t.id) + " (" + std::string(to_string(t.state)) + "): " + what);
+    v.push_back(what + " [" + describe(t) + "]");
   };
   for (const auto& p : conns_) {
     const Tcb& t = *p;

@@ -224,6 +224,8 @@ bool Stack::send_one(Tcb& tcb, std::uint32_t seq, std::uint32_t max_len, bool re
   const std::uint32_t buffered = static_cast<std::uint32_t>(tcb.send_buf.size());
   if (offset > buffered) return false;
   std::uint32_t len = std::min({max_len, static_cast<std::uint32_t>(tcb.snd_mss), buffered - offset});
+  // A retransmission resends only what was sent before (never new data past SND.NXT).
+  if (retransmission) len = std::min(len, tcb.snd_nxt - seq);
   const bool at_end = offset + len == buffered;
   // The FIN goes with the last data, or alone; on retransmission only if it was sent before.
   const bool fin = tcb.fin_queued && at_end && (retransmission ? tcb.fin_sent() : true);
@@ -246,6 +248,10 @@ bool Stack::send_one(Tcb& tcb, std::uint32_t seq, std::uint32_t max_len, bool re
     tcb.rtt_timing = true;
     tcb.rtt_seq = end;
     tcb.rtt_start = now_;
+  }
+  if (!retransmission && len > 0 && cfg_.pingpong && tcb.last_data_received != kNever &&
+      now_ - tcb.last_data_received < cfg_.delayed_ack) {
+    tcb.pingpong = true;  // a reply to what just arrived: the connection looks interactive
   }
   if (seq_gt(end, tcb.snd_nxt)) tcb.snd_nxt = end;
   if (seq_gt(end, tcb.snd_max)) tcb.snd_max = end;

@@ -38,14 +38,16 @@ void Stack::process_text(Tcb& tcb, SegView& v) {
   }
   if (tcb.user_closed && !v.data.empty()) {
     // RFC 9293 §3.6.1 / RFC 1122 §4.2.2.13: new data after close() cannot reach anyone: RST.
+    // The reset answers the segment (<SEQ=SEG.ACK><CTL=RST>), as Linux's reply reset does.
     trace(&tcb, "RFC 9293 3.6.1: data arrived after close, send RST");
-    send_rst(tcb);
+    send_reset_for(v.seg);
     terminate(tcb, 0, "3.10.5 ABORT: CLOSED");
     v.data = {};
     v.fin = false;
     return;
   }
   tcb.rcv_seg_max = std::max(tcb.rcv_seg_max, static_cast<std::uint32_t>(v.data.size()));
+  if (!v.data.empty()) tcb.last_data_received = now_;
   if (out_of_order) {
     // Queue beyond RCV.NXT (SHOULD), and ACK at once: RFC 5681 §4.2 (duplicate ACK with SACK).
     trace(&tcb, "3.10.7.4 seventh: out-of-order text queued, send duplicate ACK");
@@ -117,7 +119,7 @@ void Stack::process_text(Tcb& tcb, SegView& v) {
   if (filled_hole) {
     tcb.ack_now = true;
     trace(&tcb, "3.10.7.4 seventh: text fills a hole, ACK at once");
-  } else if (tcb.quickacks > 0) {
+  } else if (tcb.quickacks > 0 && !tcb.pingpong) {
     --tcb.quickacks;
     tcb.ack_now = true;
     trace(&tcb, "3.10.7.4 seventh: text accepted, ACK at once (quickack)");
@@ -146,6 +148,16 @@ void Stack::check_fin(Tcb& tcb, SegView& v) {
     case State::SynReceived:
     case State::Established:
       set_state(tcb, State::CloseWait, "3.10.7.4 eighth: FIN, CLOSE-WAIT");
+      if (cfg_.delay_fin_ack) {
+        // Linux (tcp_fin) enters "pingpong" mode here: no more quick ACKs, and the FIN's ACK
+        // waits for the delayed-ACK timer unless more than a full segment is unacknowledged.
+        tcb.pingpong = true;
+        if (tcb.unacked_bytes <= tcb.rcv_seg_max) {
+          tcb.ack_now = false;
+          if (tcb.delack_at == kNever) tcb.delack_at = now_ + cfg_.delayed_ack;
+          trace(&tcb, "CLOSE-WAIT (Linux): ACK of the FIN delayed");
+        }
+      }
       break;
     case State::FinWait1:
       if (tcb.fin_acked()) {

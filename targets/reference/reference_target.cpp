@@ -85,8 +85,10 @@ std::optional<Observation> ReferenceTarget::wait(Micros deadline) {
     }
     Micros next = stack_.next_timer();
     for (const auto& p : pending_) next = std::min(next, p.deadline);
-    if (next > deadline) {
-      if (deadline > stack_.now()) stack_.advance_to(deadline);
+    if (next > deadline || next == kNever) {
+      // Nothing happens before the deadline (waiting "forever" on an idle stack returns at once
+      // rather than moving the clock to the end of time).
+      if (deadline != kNever && deadline > stack_.now()) stack_.advance_to(deadline);
       return std::nullopt;
     }
     stack_.advance_to(std::max(next, stack_.now()));
@@ -121,6 +123,14 @@ std::optional<CallResult> ReferenceTarget::attempt(const SocketCall& c, Pending*
       return from_errno(r);
     }
     case SysOp::Read: {
+      if (blocking && (c.msg_flags & MSG_WAITALL) && c.length > 0) {
+        // MSG_WAITALL: a blocking read waits for the full length, EOF or an error.
+        const Tcb* t = s.connection(c.fd);
+        if (t && t->recv_buf.size() < c.length && !t->fin_received && t->error == 0 &&
+            !t->read_shutdown && t->state != State::Closed) {
+          return std::nullopt;
+        }
+      }
       CallResult res;
       const std::int64_t r = s.read(c.fd, c.length, c.msg_flags, res.data);
       if (r == -EAGAIN && blocking) return std::nullopt;

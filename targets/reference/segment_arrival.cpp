@@ -86,6 +86,10 @@ void Stack::segment_to_listen(Socket& listener, const net::Segment& seg) {
     trace(nullptr, "3.10.7.2 fourth: no SYN, RST or ACK in LISTEN, dropped");
     return;
   }
+  if (seg.has(flag::FIN) && cfg_.drop_syn_fin) {
+    trace(nullptr, "LISTEN (Linux): SYN with FIN dropped");
+    return;
+  }
   // Listen backlog: Linux drops a SYN while the accept queue is full (the peer retries).
   if (listener.accept_queue.size() > static_cast<std::size_t>(listener.backlog)) {
     trace(nullptr, "listen backlog: accept queue full, SYN dropped");
@@ -214,6 +218,12 @@ void Stack::segment_to_synchronized(Tcb& tcb, const net::Segment& seg) {
   // A repeated SYN in SYN-RECEIVED: BSD and Linux answer with the SYN-ACK again.
   if (tcb.state == State::SynReceived && tcb.passive && cfg_.synack_on_duplicate_syn && v.syn &&
       !seg.has(flag::ACK) && !seg.has(flag::RST) && seg.seq == tcb.irs) {
+    if (cfg_.challenge_ack_min_interval > 0 && tcb.last_challenge_ack != kNever &&
+        now_ - tcb.last_challenge_ack < cfg_.challenge_ack_min_interval) {
+      trace(&tcb, "SYN-RECEIVED: retransmitted SYN, SYN-ACK suppressed (per-connection interval)");
+      return;
+    }
+    if (cfg_.challenge_ack_min_interval > 0) tcb.last_challenge_ack = now_;
     trace(&tcb, "SYN-RECEIVED: retransmitted SYN, resend SYN-ACK");
     send_syn(tcb);
     return;
@@ -321,7 +331,6 @@ bool Stack::check_sequence(Tcb& tcb, SegView& v) {
     const std::uint32_t cut = std::min<std::uint32_t>(skip, static_cast<std::uint32_t>(v.data.size()));
     v.data = v.data.subspan(cut);
     v.seq = tcb.rcv_nxt;
-    tcb.ack_now = true;  // part was a duplicate: tell the peer where we are
   }
   const std::uint32_t right = tcb.rcv_nxt + wnd;
   if (seq_gt(v.seq + v.len(), right)) {
@@ -454,11 +463,21 @@ bool Stack::check_ack(Tcb& tcb, SegView& v) {
   }
   // RFC 5961 §5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT].
   if (seq_gt(seg.ack, tcb.snd_nxt)) {
+    if (!cfg_.ack_unsent_data_reply) {
+      trace(&tcb, "3.10.7.4 fifth (Linux): ACK of unsent data, dropped without reply");
+      return false;
+    }
     trace(&tcb, "3.10.7.4 fifth: ACK of unsent data, send ACK and drop");
     send_ack(tcb);
     return false;
   }
-  if (seq_lt(seg.ack, tcb.snd_una - tcb.max_snd_wnd)) {
+  std::uint32_t old_window = tcb.max_snd_wnd;
+  if (cfg_.old_ack_window_bytes_acked) {
+    // Linux: never accept an old ACK for bytes that were never sent.
+    const std::uint32_t acked = tcb.syn_acked() ? tcb.snd_una - tcb.iss - 1 : 0;
+    old_window = std::min(old_window, acked);
+  }
+  if (seq_lt(seg.ack, tcb.snd_una - old_window)) {
     send_challenge_ack(tcb, "RFC 5961 5.2: ACK below SND.UNA - MAX.SND.WND, challenge ACK and drop");
     return false;
   }
@@ -469,14 +488,17 @@ bool Stack::check_ack(Tcb& tcb, SegView& v) {
                          tcb.snd_una != tcb.snd_max;
   tcb.probes = 0;  // any acceptable ACK answers keepalive and zero-window probes
   if (seq_lt(tcb.snd_una, seg.ack)) {
+    trace(&tcb, "3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT, SND.UNA <- SEG.ACK");
     acknowledge(tcb, seg.ack);
   } else if (duplicate) {
+    trace(&tcb, "RFC 5681 2: duplicate ACK");
     handle_duplicate_ack(tcb);
   }
   // Window update when the segment is newer than the last one that set the window.
   if (seq_le(tcb.snd_una, seg.ack) &&
       (seq_lt(tcb.snd_wl1, seg.seq) || (tcb.snd_wl1 == seg.seq && seq_le(tcb.snd_wl2, seg.ack)))) {
     const bool opened = tcb.snd_wnd == 0 && wnd > 0;
+    if (wnd != tcb.snd_wnd) trace(&tcb, "3.10.7.4 fifth: send window updated (SND.WL1/SND.WL2 rule)");
     tcb.snd_wnd = wnd;
     tcb.max_snd_wnd = std::max(tcb.max_snd_wnd, wnd);
     tcb.snd_wl1 = seg.seq;

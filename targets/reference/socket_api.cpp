@@ -194,8 +194,11 @@ int Stack::connect(int fd, const net::IpAddress& addr, std::uint16_t port) {
   if (s->tcb) {
     const State st = s->tcb->state;
     if (st == State::SynSent || st == State::SynReceived) return -EALREADY;
-    if (st == State::Closed) return -EISCONN;  // Linux: a failed socket cannot reconnect here
-    return -EISCONN;
+    if (st != State::Closed) return -EISCONN;
+    // Linux: a socket whose connection failed or ended may connect again.
+    s->tcb->fd = -1;
+    s->tcb = nullptr;
+    sweep();
   }
   if (port == 0) return -ECONNREFUSED;
   // Our address: the bound one, else this host's address of the peer's IP version.
@@ -248,7 +251,7 @@ std::int64_t Stack::read(int fd, std::size_t length, int msg_flags, std::vector<
   Socket* s = sock(fd);
   if (!s) return -EBADF;
   Tcb* t = s->tcb;
-  if (!t) return s->kind == Socket::Kind::Listening ? -ENOTCONN : -ENOTCONN;
+  if (!t) return -ENOTCONN;  // unconnected or listening
   if (!t->recv_buf.empty() && length > 0) {
     const std::size_t n = std::min(length, t->recv_buf.size());
     t->recv_buf.copy_to(0, n, out);

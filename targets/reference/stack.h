@@ -33,7 +33,7 @@ struct Emitted {
 struct TraceEvent {
   Micros time = 0;
   std::uint32_t conn = 0;   // Tcb::id, 0 when no connection is involved
-  State state = State::Closed;
+  State state = State::Closed;  // the connection's state after the rule was applied
   std::string_view rule;    // e.g. "3.10.7.4 first: unacceptable segment, send ACK"
 };
 using TraceSink = std::function<void(const TraceEvent&)>;

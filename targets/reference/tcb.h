@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "harness/common/time.h"
@@ -122,6 +123,8 @@ struct Tcb {
   bool ack_now = false;          // an ACK must go out before this event is done
   std::uint32_t unacked_bytes = 0;  // in-order bytes received since the last ACK we sent
   int quickacks = 0;             // remaining segments to ACK at once (quickack mode)
+  bool pingpong = false;         // Linux interactive mode: no quick ACKs until a delayed ACK fires
+  Micros last_data_received = kNever;  // when in-order or queued text last arrived
   Micros last_challenge_ack = kNever;  // per-connection challenge-ACK rate limit
   std::uint32_t challenge_acks = 0;    // challenge ACKs sent (for tests and TCP_INFO)
 
@@ -167,5 +170,9 @@ struct Tcb {
   // Bytes sent and not yet acknowledged (SYN and FIN count one each).
   std::uint32_t in_flight() const { return (rtx_active ? rtx_nxt : snd_nxt) - snd_una; }
 };
+
+// One line for logs, traces and failure messages:
+// "conn 1 ESTABLISHED 192.0.2.1:8080>198.51.100.1:40000 SND.UNA=1001 SND.NXT=1001 ...".
+std::string describe(const Tcb& tcb);
 
 }  // namespace synack::reference

@@ -36,6 +36,7 @@ void Stack::fire_timers(Tcb& tcb) {
   }
   if (tcb.delack_at <= now_) {
     tcb.delack_at = kNever;
+    tcb.pingpong = false;  // Linux leaves interactive mode when the delayed ACK fires
     trace(&tcb, "3.8.6.3: delayed-ACK timer, send ACK");
     send_ack(tcb);
   }

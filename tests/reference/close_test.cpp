@@ -235,6 +235,7 @@ TEST_F(StackTest, DataAfterCloseDrawsRst) {
   auto r = send(from_peer(flag::ACK, P, L + 1, 65535, bytes(5)));
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(flags_of(r[0]), "R");
+  EXPECT_EQ(r[0].seq, L + 1);  // <SEQ=SEG.ACK>
   EXPECT_TRUE(stack->connections().empty());
 }
 
@@ -375,6 +376,43 @@ TEST_F(StackTest, LinuxAbortRstCarriesAck) {
   auto r = sent();
   ASSERT_EQ(r.size(), 1u);
   EXPECT_SEGMENT(r[0], "R.", kIss + 1, kPeerIsn + 11);
+}
+
+}  // namespace
+}  // namespace synack::reference::testing
+
+namespace synack::reference::testing {
+namespace {
+
+// Linux: "+0 < F. 1001:1001(0) ack 1" is answered by "+.04 > . 1:1(0) ack 1002".
+TEST_F(StackTest, LinuxDelaysTheAckOfAFin) {
+  make(test_config("linux"));
+  const int fd = passive_open();
+  auto r = send(from_peer(flag::ACK | flag::PSH, kPeerIsn + 1, kIss + 1, 65535, bytes(1000)));
+  ASSERT_EQ(r.size(), 1u);  // quickack
+  EXPECT_EQ(read(fd, 1000).size(), 1000u);
+  EXPECT_TRUE(send(from_peer(flag::FIN | flag::ACK, kPeerIsn + 1001, kIss + 1)).empty());
+  auto t = run_until(1 * kMicrosPerSecond);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].time, 40 * kMillis);
+  EXPECT_SEGMENT(t[0].segment, ".", kIss + 1, kPeerIsn + 1002);
+}
+
+TEST_F(StackTest, LinuxFinAckPiggybacksOnAnImmediateClose) {
+  make(test_config("linux"));
+  const int fd = passive_open();
+  send(from_peer(flag::FIN | flag::ACK, kPeerIsn + 1, kIss + 1));
+  stack->close(fd);
+  auto r = sent();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_SEGMENT(r[0], "F.", kIss + 1, kPeerIsn + 2);
+}
+
+TEST_F(StackTest, RfcAcksAFinAtOnce) {
+  passive_open();
+  auto r = send(from_peer(flag::FIN | flag::ACK, kPeerIsn + 1, kIss + 1));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_SEGMENT(r[0], ".", kIss + 1, kPeerIsn + 2);
 }
 
 }  // namespace

@@ -453,3 +453,95 @@ TEST_F(StackTest, LinuxTcpInfoAfterARetransmission) {
 
 }  // namespace
 }  // namespace synack::reference::testing
+
+namespace synack::reference::testing {
+namespace {
+
+TEST_F(StackTest, RetransmissionNeverCarriesUnsentData) {
+  const int fd = passive_open(0);
+  write(fd, 300);
+  sent();
+  // The persist timer sends one octet beyond the zero window ...
+  auto r = run_until(1 * kMicrosPerSecond);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].segment.payload.size(), 1u);
+  // ... and its retransmission on timeout resends that octet only.
+  r = run_until(3 * kMicrosPerSecond);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].segment.seq, kIss + 1);
+  EXPECT_EQ(r[0].segment.payload.size(), 1u);
+}
+
+}  // namespace
+}  // namespace synack::reference::testing
+
+namespace synack::reference::testing {
+namespace {
+
+TEST_F(StackTest, DataPiggybacksThePendingAck) {
+  const int fd = passive_open();
+  send(from_peer(flag::ACK | flag::PSH, kPeerIsn + 1, kIss + 1, 65535, bytes(10)));
+  EXPECT_NE(stack->connection(fd)->delack_at, kNever);
+  write(fd, 5);
+  auto r = sent();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_SEGMENT(r[0], "P.", kIss + 1, kPeerIsn + 11);  // the data carries the ACK
+  EXPECT_EQ(stack->connection(fd)->delack_at, kNever);
+  EXPECT_TRUE(run_until(1 * kMicrosPerSecond - 1).empty());  // no separate delayed ACK
+}
+
+TEST_F(StackTest, PartialAckInFastRecoveryRetransmitsTheNextHole) {
+  const int fd = passive_open();
+  stack->setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+  write(fd, 536 * 3);
+  sent();
+  for (int i = 0; i < 3; ++i) send(from_peer(flag::ACK, kPeerIsn + 1, kIss + 1));
+  ASSERT_TRUE(stack->connection(fd)->in_recovery);
+  // RFC 6582: an ACK that covers part of what was outstanding retransmits the next segment.
+  auto r = send(from_peer(flag::ACK, kPeerIsn + 1, kIss + 1 + 536));
+  ASSERT_GE(r.size(), 1u);
+  EXPECT_EQ(r[0].seq, kIss + 1 + 536);
+  EXPECT_TRUE(stack->connection(fd)->in_recovery);
+  send(from_peer(flag::ACK, kPeerIsn + 1, kIss + 1 + 3 * 536));
+  EXPECT_FALSE(stack->connection(fd)->in_recovery);
+}
+
+TEST_F(StackTest, SmallReadsDoNotAdvertiseTinyWindowIncrements) {
+  StackConfig c = test_config();
+  c.receive_buffer = 4000;
+  make(c);
+  const int fd = passive_open();
+  send(from_peer(flag::ACK, kPeerIsn + 1, kIss + 1, 65535, bytes(3000)));
+  sent();
+  run_until(1 * kMicrosPerSecond);
+  read(fd, 10);
+  // Receiver SWS avoidance: freeing 10 bytes does not move the right edge.
+  EXPECT_TRUE(sent().empty());
+}
+
+}  // namespace
+}  // namespace synack::reference::testing
+
+namespace synack::reference::testing {
+namespace {
+
+TEST_F(StackTest, LinuxReplyingTurnsQuickAcksOffUntilADelayedAck) {
+  make(test_config("linux"));
+  const int fd = passive_open();
+  stack->setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+  // Request, quick-ACKed; the reply goes out right away.
+  EXPECT_EQ(send(from_peer(flag::ACK | flag::PSH, kPeerIsn + 1, kIss + 1, 65535, bytes(10))).size(), 1u);
+  read(fd, 100);
+  write(fd, 20);
+  EXPECT_EQ(sent().size(), 1u);
+  // The next request is not quick-ACKed any more: interactive ("pingpong") mode.
+  EXPECT_TRUE(send(from_peer(flag::ACK | flag::PSH, kPeerIsn + 11, kIss + 21, 65535, bytes(10))).empty());
+  auto t = run_until(1 * kMicrosPerSecond);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].time, 40 * kMillis);
+  // The delayed ACK ended interactive mode: quick ACKs again.
+  EXPECT_EQ(send(from_peer(flag::ACK | flag::PSH, kPeerIsn + 21, kIss + 21, 65535, bytes(10))).size(), 1u);
+}
+
+}  // namespace
+}  // namespace synack::reference::testing

@@ -368,3 +368,73 @@ TEST_F(StackTest, Rfc6528IsnDependsOnFourTupleAndClock) {
 
 }  // namespace
 }  // namespace synack::reference::testing
+
+namespace synack::reference::testing {
+namespace {
+
+TEST_F(StackTest, LinuxDropsSynFinInListen) {
+  make(test_config("linux"));
+  listener();
+  EXPECT_TRUE(send(from_peer(flag::SYN | flag::FIN, kPeerIsn)).empty());
+  EXPECT_TRUE(stack->connections().empty());
+}
+
+TEST_F(StackTest, RfcAnswersSynFinWithSynAckIgnoringTheFin) {
+  listener();
+  auto r = send(from_peer(flag::SYN | flag::FIN, kPeerIsn));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_SEGMENT(r[0], "S.", kIss, kPeerIsn + 1);
+}
+
+}  // namespace
+}  // namespace synack::reference::testing
+
+namespace synack::reference::testing {
+namespace {
+
+TEST_F(StackTest, RefusedSocketMayConnectAgain) {
+  const int fd = stack->socket(AF_INET, SOCK_STREAM, 0);
+  stack->connect(fd, peer_addr(), kPeerPort);
+  local_port = sent().at(0).sport;
+  send(to_active(flag::RST | flag::ACK, 0, kIss + 1));
+  ASSERT_EQ(stack->connect_status(fd), -ECONNREFUSED);
+  EXPECT_EQ(stack->connect(fd, peer_addr(), kPeerPort), -EINPROGRESS);
+  auto r = sent();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(flags_of(r[0]), "S");
+  EXPECT_EQ(r[0].sport, local_port);  // the socket keeps its port
+  EXPECT_EQ(state_of(fd), State::SynSent);
+}
+
+}  // namespace
+}  // namespace synack::reference::testing
+
+namespace synack::reference::testing {
+namespace {
+
+TEST_F(StackTest, TraceFollowsTheHandshake) {
+  std::vector<std::string> lines;
+  std::vector<State> states;
+  stack->set_trace([&](const TraceEvent& e) {
+    lines.emplace_back(e.rule);
+    states.push_back(e.state);
+  });
+  passive_open();
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_NE(lines[0].find("3.10.7.2 third"), std::string::npos);
+  EXPECT_EQ(states[0], State::SynReceived);
+  bool established = false;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].find("3.10.7.4 fifth: ACK of our SYN") != std::string::npos) {
+      established = states[i] == State::Established;
+    }
+  }
+  EXPECT_TRUE(established);
+  stack->set_trace(nullptr);
+  const std::size_t before = lines.size();
+  send(from_peer(flag::ACK, kPeerIsn + 900000, kIss + 1));
+  EXPECT_EQ(lines.size(), before);  // off again
+}
+
+}  // namespace
+}  // namespace synack::reference::testing

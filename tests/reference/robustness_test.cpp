@@ -232,3 +232,78 @@ TEST_F(StackTest, LinuxAcceptsSegmentWithoutTimestamp) {
 
 }  // namespace
 }  // namespace synack::reference::testing
+
+namespace synack::reference::testing {
+namespace {
+
+// The checker itself: corrupt a control block on purpose and expect the violation named.
+TEST_F(StackTest, InvariantCheckerReportsViolations) {
+  const int fd = passive_open();
+  Tcb& t = const_cast<Tcb&>(*stack->connection(fd));
+  EXPECT_TRUE(stack->check_invariants().empty());
+
+  const std::uint32_t una = t.snd_una;
+  t.snd_una = t.snd_nxt + 5;
+  auto v = stack->check_invariants();
+  ASSERT_FALSE(v.empty());
+  EXPECT_NE(v.front().find("SND.UNA > SND.NXT"), std::string::npos);
+  EXPECT_NE(v.front().find("ESTABLISHED 192.0.2.1:8080>198.51.100.1:40000"), std::string::npos);
+  t.snd_una = una;
+
+  t.rcv_nxt += 3;  // claims three octets that were never delivered
+  t.rcv_adv += 3;
+  v = stack->check_invariants();
+  ASSERT_FALSE(v.empty());
+  EXPECT_NE(v.front().find("delivered"), std::string::npos);
+  t.rcv_nxt -= 3;
+  t.rcv_adv -= 3;
+
+  t.illegal_transition = true;
+  EXPECT_FALSE(stack->check_invariants().empty());
+  t.illegal_transition = false;
+  EXPECT_TRUE(stack->check_invariants().empty());
+}
+
+TEST_F(StackTest, DescribeNamesTheSequenceVariables) {
+  const int fd = passive_open();
+  const std::string d = describe(*stack->connection(fd));
+  EXPECT_NE(d.find("SND.UNA=1001"), std::string::npos);
+  EXPECT_NE(d.find("RCV.NXT=5001"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace synack::reference::testing
+
+namespace synack::reference::testing {
+namespace {
+
+TEST_F(StackTest, LinuxDropsAnAckOfUnsentDataSilently) {
+  make(test_config("linux"));
+  const int fd = passive_open();
+  EXPECT_TRUE(send(from_peer(flag::ACK | flag::PSH, kPeerIsn + 1, kIss + 500, 65535, bytes(5))).empty());
+  EXPECT_EQ(stack->connection(fd)->rcv_nxt, kPeerIsn + 1);  // text dropped with the segment
+}
+
+TEST_F(StackTest, RfcAnswersAnAckOfUnsentData) {
+  passive_open();
+  auto r = send(from_peer(flag::ACK, kPeerIsn + 1, kIss + 500));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_SEGMENT(r[0], ".", kIss + 1, kPeerIsn + 1);
+}
+
+TEST_F(StackTest, LinuxChallengesAnOldAckBeforeAnyDataWasAcked) {
+  make(test_config("linux"));
+  passive_open();
+  // SND.UNA - 1 is "old" by one byte, but no byte was ever acknowledged: challenge ACK.
+  auto r = send(from_peer(flag::ACK, kPeerIsn + 1, kIss));
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_SEGMENT(r[0], ".", kIss + 1, kPeerIsn + 1);
+}
+
+TEST_F(StackTest, RfcIgnoresAnOldAckWithinTheWindow) {
+  passive_open();
+  EXPECT_TRUE(send(from_peer(flag::ACK, kPeerIsn + 1, kIss)).empty());
+}
+
+}  // namespace
+}  // namespace synack::reference::testing

@@ -365,6 +365,30 @@ TEST_F(TargetTest, BlockingWriteCompletesAsAcksFreeTheSendBuffer) {
   EXPECT_GE(payload, 1500u);  // the call completes once the last 1000 bytes fit the buffer
 }
 
+TEST_F(TargetTest, BlockingReadWithWaitallWaitsForTheFullLength) {
+  const int l = listen_fd();
+  target->inject(peer(flag::SYN, 0, 0));
+  const std::uint32_t iss = expect_segment(0).seq;
+  target->inject(peer(flag::ACK, 1, iss + 1));
+  const int fd = static_cast<int>(done(fd_call(SysOp::Accept, l, "accept")).ret);
+  SocketCall rd = fd_call(SysOp::Read, fd, "recv");
+  rd.length = 4;
+  rd.msg_flags = MSG_WAITALL;
+  CallOutcome r = target->call(rd);
+  ASSERT_TRUE(r.pending);
+  target->inject(peer(flag::ACK | flag::PSH, 1, iss + 1, {'a', 'b'}));
+  expect_quiet(100 * kMillis);  // (the delayed ACK comes at 200 ms)
+  target->inject(peer(flag::ACK | flag::PSH, 3, iss + 1, {'c', 'd'}));
+  auto o = target->wait(target->now() + kMillis);
+  ASSERT_TRUE(o.has_value());
+  EXPECT_EQ(o->kind, Observation::Kind::Segment);  // the second segment is ACKed at once
+  o = target->wait(target->now() + kMillis);
+  ASSERT_TRUE(o.has_value());
+  ASSERT_EQ(o->kind, Observation::Kind::CallDone);
+  EXPECT_EQ(o->result.ret, 4);
+  EXPECT_EQ(o->result.data, (std::vector<std::uint8_t>{'a', 'b', 'c', 'd'}));
+}
+
 TEST_F(TargetTest, PollTimesOutOnVirtualClock) {
   const int l = listen_fd();
   SocketCall p = fd_call(SysOp::Poll, l, "poll");
@@ -396,6 +420,11 @@ TEST_F(TargetTest, WaitJumpsTimerToTimer) {
   o = target->wait(5 * kMicrosPerSecond);
   ASSERT_TRUE(o.has_value());
   EXPECT_EQ(o->time, 3 * kMicrosPerSecond);
+}
+
+TEST_F(TargetTest, WaitingForeverOnAnIdleStackReturns) {
+  EXPECT_FALSE(target->wait(kNever).has_value());
+  EXPECT_EQ(target->now(), 0);
 }
 
 TEST_F(TargetTest, FactoryBuildsFromProfile) {

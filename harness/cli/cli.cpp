@@ -2,15 +2,20 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
+#include <iostream>
 #include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <mutex>
 #include <sstream>
 
+#include "harness/catalog/catalog.h"
 #include "harness/cli/config.h"
+#include "harness/cli/expected.h"
 #include "harness/cli/isolated.h"
+#include "harness/cli/report_cmd.h"
 #include "harness/cli/options.h"
 #include "harness/run/suite.h"
 #include "harness/script/parser.h"
@@ -31,6 +36,7 @@ commands:
   run PATH...     run .pkt scripts (files or directories) against a target
   check FILE...   parse scripts only and report errors with file:line:col
   list PATH...    list scripts with their titles and RFC 9293 requirement IDs
+  report FILE...  render saved results again (HTML, Markdown, JUnit) or compare targets
   help [COMMAND]  show help for a command
 
 Run 'synack <command> --help' for the options of a command.
@@ -54,6 +60,11 @@ options:
   --json FILE              write the results document (JSON) to FILE, atomically
   --junit FILE             write JUnit XML to FILE, atomically
   --jsonl FILE             append each result to FILE (JSON Lines) the moment it finishes
+  --report DIR             write everything into DIR: index.html (summary, requirement matrix,
+                           ladder diagrams), results.json, results.jsonl (as scripts finish),
+                           junit.xml, summary.md and pcaps/ (one capture per script)
+  --catalog FILE           requirement catalog for the report (default: rfc9293.toml beside the
+                           scripts)
   --config FILE            settings file (default: ./synack.toml if it exists)
   --tolerance_usecs N      timing tolerance in microseconds (overrides scripts)
   --tolerance_percent P    timing tolerance as a percentage of the interval (overrides scripts)
@@ -70,9 +81,14 @@ Parses each script (or every .pkt under a directory) without running it. Errors 
 as file:line:col with the offending line and a caret. Exit status 2 if any script has an error.
 )";
 
-constexpr const char* kListHelp = R"(usage: synack list PATH... [--filter GLOB]
+constexpr const char* kListHelp = R"(usage: synack list PATH... [--filter GLOB] [--requirements [--catalog FILE]]
 
 Lists the scripts under PATH with their title, RFC 9293 requirement IDs and target restrictions.
+
+  --requirements   print the coverage table instead: every RFC 9293 requirement with the scripts
+                   that check it, totals per level, and the testable requirements no script covers
+  --catalog FILE   the requirement catalog (default: rfc9293.toml in the first PATH that is a
+                   directory holding one, else scripts/rfc9293.toml)
 )";
 
 std::atomic<bool> g_interrupted{false};
@@ -162,12 +178,34 @@ std::string utc_now() {
 
 }  // namespace
 
+namespace {
+
+// The requirement catalog: --catalog, else the first rfc9293.toml found in a given path or one
+// of its parent directories (so `synack run scripts/handshake` finds scripts/rfc9293.toml).
+std::string find_catalog(const ParsedArgs& parsed) {
+  if (auto c = parsed.get("catalog")) return *c;
+  for (const auto& p : parsed.positional) {
+    std::error_code ec;
+    auto dir = std::filesystem::absolute(p, ec);
+    if (ec) continue;
+    if (!std::filesystem::is_directory(dir)) dir = dir.parent_path();
+    for (; !dir.empty(); dir = dir.parent_path()) {
+      auto candidate = dir / "rfc9293.toml";
+      if (std::filesystem::is_regular_file(candidate)) return candidate.string();
+      if (dir == dir.parent_path()) break;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const auto parsed = parse_args(args, {
       {"target"}, {"profile"}, {"set", true, true}, {"jobs"}, {"j"}, {"filter"}, {"json"}, {"junit"},
       {"jsonl"}, {"config"}, {"tolerance_usecs"}, {"tolerance_percent"}, {"ip_version"},
       {"D", true, true}, {"define", true, true}, {"verbose", false}, {"v", false}, {"quiet", false},
-      {"q", false}, {"timeout"}, {"help", false}, {"h", false}});
+      {"q", false}, {"timeout"}, {"report"}, {"catalog"}, {"help", false}, {"h", false}});
   if (!parsed.error.empty()) return usage_error(err, "run", parsed.error);
   if (parsed.has("help") || parsed.has("h")) { out << kRunHelp; return kExitPass; }
   if (parsed.positional.empty()) return usage_error(err, "run", "no scripts given (e.g. synack run scripts/)");
@@ -192,7 +230,9 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   const std::string filter = parsed.get("filter").value_or(config.filter.value_or(""));
   const auto json_path = parsed.get("json") ? parsed.get("json") : config.json;
   const auto junit_path = parsed.get("junit") ? parsed.get("junit") : config.junit;
-  const auto jsonl_path = parsed.get("jsonl");
+  const auto report_dir = parsed.get("report");
+  auto jsonl_path = parsed.get("jsonl");
+  if (report_dir && !jsonl_path) jsonl_path = (std::filesystem::path(*report_dir) / "results.jsonl").string();
   const bool quiet = parsed.has("quiet") || parsed.has("q");
   const bool verbose = parsed.has("verbose") || parsed.has("v");
 
@@ -262,6 +302,16 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (!files) { err << "synack run: " << files.error().message << "\n"; return kExitUsage; }
   if (files->empty()) { err << "synack run: no .pkt scripts found" << (filter.empty() ? "" : " matching '" + filter + "'") << "\n"; return kExitUsage; }
 
+  // Known deviations: <dir>/expected/<target>.toml for each directory given.
+  std::vector<ExpectedDeviations> expected;
+  for (const auto& p : parsed.positional) {
+    const auto file = std::filesystem::path(p) / "expected" / (target + ".toml");
+    if (!std::filesystem::is_directory(p) || !std::filesystem::exists(file)) continue;
+    auto e = load_expected(file.string(), p);
+    if (!e) { err << "synack run: " << e.error().message << "\n"; return kExitUsage; }
+    expected.push_back(std::move(*e));
+  }
+
   run::RunResult header;
   header.target = target;
   header.profile = profile;
@@ -273,6 +323,9 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 
   std::unique_ptr<reports::JsonLinesSink> sink;
   if (jsonl_path) {
+    std::error_code ec;
+    auto dir = std::filesystem::path(*jsonl_path).parent_path();
+    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
     auto s = reports::JsonLinesSink::open(*jsonl_path, header);
     if (!s) { err << "synack run: " << s.error().message << "\n"; return kExitUsage; }
     sink = std::move(*s);
@@ -282,9 +335,26 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     out << "synack: running " << files->size() << " script" << (files->size() == 1 ? "" : "s") << " on the "
         << target << " target" << (profile.empty() ? "" : " (profile " + profile + ")") << ", " << jobs
         << " job" << (jobs == 1 ? "" : "s") << "\n";
-  options.on_result = [&](const run::ScriptResult& r, std::size_t, std::size_t) {
+  // On a terminal a live line shows done/total, failures so far and elapsed time; elsewhere
+  // (CI logs, pipes) only the plain per-script lines are printed.
+  const bool live = &out == &std::cout && ::isatty(STDOUT_FILENO) && !quiet;
+  const auto run_start = std::chrono::steady_clock::now();
+  std::size_t failures = 0;
+  options.on_result = [&](run::ScriptResult& r, std::size_t done, std::size_t total) {
+    for (const auto& e : expected) apply_expected(e, r);
     if (sink) sink->append(r);
+    if (report_dir) {
+      if (auto w = write_script_pcap(*report_dir, header.started_at, r); !w) err << "synack run: " << w.error().message << "\n";
+    }
+    if (r.verdict.status == run::Status::Fail || r.verdict.status == run::Status::Error) ++failures;
+    if (live) out << "\r\033[K";
     print_result_line(r, out, quiet, verbose);
+    if (live) {
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+      out << "[" << done << "/" << total << "] " << failures << " failed, " << std::fixed << std::setprecision(1)
+          << secs << " s" << std::flush;
+      if (done == total) out << "\r\033[K";
+    }
     out.flush();
   };
   g_interrupted = false;
@@ -310,6 +380,14 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   };
   write(json_path, reports::write_json, "JSON results to");
   write(junit_path, reports::write_junit, "JUnit XML to");
+  if (report_dir) {
+    if (auto r = write_report_files(*report_dir, result, find_catalog(parsed), err); !r) {
+      err << "synack run: " << r.error().message << "\n";
+      status = kExitUsage;
+    } else if (!quiet) {
+      out << "wrote report to " << *report_dir << "/index.html\n";
+    }
+  }
 
   const Counts c = count(result);
   out << "\n" << result.scripts.size() << " scripts on " << target << ": " << c.pass << " passed, " << c.fail
@@ -350,13 +428,15 @@ int cmd_check(const std::vector<std::string>& args, std::ostream& out, std::ostr
 }
 
 int cmd_list(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  const auto parsed = parse_args(args, {{"filter"}, {"help", false}, {"h", false}});
+  const auto parsed = parse_args(args, {{"filter"}, {"requirements", false}, {"catalog"}, {"help", false}, {"h", false}});
   if (!parsed.error.empty()) return usage_error(err, "list", parsed.error);
   if (parsed.has("help") || parsed.has("h")) { out << kListHelp; return kExitPass; }
   if (parsed.positional.empty()) return usage_error(err, "list", "no paths given");
   auto files = run::collect_scripts(parsed.positional, parsed.get("filter").value_or(""));
   if (!files) { err << "synack list: " << files.error().message << "\n"; return kExitUsage; }
   int status = kExitPass;
+  std::vector<std::pair<std::string, std::vector<std::string>>> tags;
+  std::ostringstream listing;
   for (const auto& f : *files) {
     auto r = script::parse_file(f);
     if (!r.ok()) {
@@ -365,21 +445,32 @@ int cmd_list(const std::vector<std::string>& args, std::ostream& out, std::ostre
       continue;
     }
     const auto& m = r.script->metadata;
-    out << rel_path(f);
-    if (!m.title.empty()) out << "  -  " << m.title;
-    out << "\n";
+    tags.emplace_back(rel_path(f), m.requirements);
+    listing << rel_path(f);
+    if (!m.title.empty()) listing << "  -  " << m.title;
+    listing << "\n";
     if (!m.requirements.empty()) {
-      out << "    requirements:";
-      for (const auto& q : m.requirements) out << " " << q;
-      out << "\n";
+      listing << "    requirements:";
+      for (const auto& q : m.requirements) listing << " " << q;
+      listing << "\n";
     }
     if (!m.targets.empty()) {
-      out << "    targets:";
-      for (const auto& t : m.targets) out << " " << t;
-      out << "\n";
+      listing << "    targets:";
+      for (const auto& t : m.targets) listing << " " << t;
+      listing << "\n";
     }
   }
-  out << files->size() << " scripts\n";
+  if (parsed.has("requirements")) {
+    const std::string path = find_catalog(parsed);
+    if (path.empty()) { err << "synack list: no rfc9293.toml beside the scripts; give --catalog FILE\n"; return kExitUsage; }
+    auto cat = catalog::load_catalog(path);
+    if (!cat) { err << "synack list: " << cat.error().message << "\n"; return kExitUsage; }
+    const auto coverage = catalog::compute_coverage(*cat, tags);
+    out << catalog::format_coverage_table(*cat, coverage);
+    if (!coverage.unknown_ids.empty()) status = kExitUsage;
+    return status;
+  }
+  out << listing.str() << files->size() << " scripts\n";
   return status;
 }
 
@@ -394,12 +485,14 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (rest[0] == "run") { out << kRunHelp; return kExitPass; }
     if (rest[0] == "check") { out << kCheckHelp; return kExitPass; }
     if (rest[0] == "list") { out << kListHelp; return kExitPass; }
+    if (rest[0] == "report") return cmd_report({"--help"}, out, err);
     err << "synack help: unknown command '" << rest[0] << "'\n";
     return kExitUsage;
   }
   if (cmd == "run") return cmd_run(rest, out, err);
   if (cmd == "check") return cmd_check(rest, out, err);
   if (cmd == "list") return cmd_list(rest, out, err);
+  if (cmd == "report") return cmd_report(rest, out, err);
   if (cmd == "__run-one") return cmd_run_one(rest, out, err);
   err << "synack: unknown command '" << cmd << "'\n\n" << kMainHelp;
   return kExitUsage;

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -126,6 +127,9 @@ run::ScriptResult run_isolated(const std::string& path, const IsolatedOptions& o
 
 int cmd_run_one(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   (void)out;
+  // The script's process ends with the run that started it, even when that run is killed.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() == 1) return 2;
   const auto parsed = parse_args(args, {{"target"}, {"result"}, {"opt", true, true}});
   if (!parsed.error.empty() || parsed.positional.size() != 1 || !parsed.get("result")) {
     err << "synack __run-one: internal command; usage: --target T --result FILE [--opt N=V]... SCRIPT\n";

@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 
+#include "harness/net/codec.h"
 #include "harness/net/format.h"
 #include "harness/run/assertions.h"
 #include "harness/run/connection.h"
@@ -347,6 +348,7 @@ void Execution::inbound(const Event& ev, const PacketSpec& spec, Micros sched) {
   e.scripted_time = sched;
   e.line = ev.loc.line;
   e.segment = seg;
+  e.wire = net::encode(seg);
   e.text = net::format_segment(relative_view(seg, conn, false));
   target_.inject(seg);
   trace(std::move(e));

@@ -26,8 +26,9 @@ struct SuiteOptions {
   int jobs = 1;
   ExecOptions exec;
   TargetFactory make_target;
-  // Called once per finished script, in finishing order, never concurrently.
-  std::function<void(const ScriptResult&, std::size_t done, std::size_t total)> on_result;
+  // Called once per finished script, in finishing order, never concurrently. It may amend the
+  // result (e.g. mark an expected deviation) before it is stored.
+  std::function<void(ScriptResult&, std::size_t done, std::size_t total)> on_result;
   // When set, each script runs through this instead of in process (the kernel target runs every
   // script in a child process of its own).
   std::function<ScriptResult(const std::string& path)> run_one;

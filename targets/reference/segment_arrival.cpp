@@ -344,6 +344,12 @@ bool Stack::check_sequence(Tcb& tcb, SegView& v) {
 
 bool Stack::check_rst(Tcb& tcb, SegView& v) {
   if (!v.seg.has(flag::RST)) return true;
+  // RFC 1337 fix F1 "Ignore RST segments in TIME-WAIT state": all of them, so an in-window RST
+  // draws no challenge ACK either (FreeBSD's tcp_twcheck drops every RST).
+  if (tcb.state == State::TimeWait && cfg_.time_wait_rst == TimeWaitRstPolicy::Ignore) {
+    trace(&tcb, "RFC 1337 TW2: RST in TIME-WAIT ignored");
+    return false;
+  }
   // RFC 5961 §3.2: only a RST exactly at RCV.NXT resets; one elsewhere in the window draws a
   // challenge ACK.
   if (v.seg.seq != tcb.rcv_nxt) {
@@ -368,11 +374,7 @@ bool Stack::check_rst(Tcb& tcb, SegView& v) {
     case State::LastAck:
       terminate(tcb, 0, "3.10.7.4 second: RST in CLOSING/LAST-ACK, CLOSED");
       return false;
-    case State::TimeWait:
-      if (cfg_.time_wait_rst == TimeWaitRstPolicy::Ignore) {
-        trace(&tcb, "RFC 1337 TW2: RST in TIME-WAIT ignored");
-        return false;
-      }
+    case State::TimeWait:  // (the RFC 1337 policy returned above)
       terminate(tcb, 0, "3.10.7.4 second: RST in TIME-WAIT, CLOSED");
       return false;
     default:

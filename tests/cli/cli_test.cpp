@@ -132,3 +132,43 @@ TEST(Cli, ConfigFileErrorsNameTheFile) {
 
 }  // namespace
 }  // namespace synack::cli
+
+namespace synack::cli {
+namespace {
+
+TEST(CliReport, ReportDirectoryHoldsEverything) {
+  auto dir = temp_dir("report");
+  auto r = cli({"run", kSource + "/scripts/handshake", "--report", dir.string(), "--quiet"});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  for (const char* f : {"index.html", "results.json", "results.jsonl", "junit.xml", "summary.md"})
+    EXPECT_TRUE(fs::exists(dir / f)) << f;
+  std::size_t scripts = 0, pcaps = 0;
+  for (const auto& e : fs::directory_iterator(kSource + "/scripts/handshake")) scripts += e.path().extension() == ".pkt";
+  for (const auto& e : fs::directory_iterator(dir / "pcaps")) pcaps += e.path().extension() == ".pcap";
+  EXPECT_EQ(pcaps, scripts);
+  std::ifstream html(dir / "index.html");
+  std::string text((std::istreambuf_iterator<char>(html)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("id=\"requirement-matrix\""), std::string::npos);
+  EXPECT_NE(text.find("MUST-1"), std::string::npos);  // the catalog beside the scripts was found
+  fs::remove_all(dir);
+}
+
+TEST(CliReport, RendersSavedResultsAndComparesTargets) {
+  auto dir = temp_dir("rerender");
+  const auto a = (dir / "rfc.json").string(), b = (dir / "linux.json").string();
+  ASSERT_EQ(cli({"run", kSource + "/scripts", "--quiet", "--json", a}).status, 0);
+  ASSERT_EQ(cli({"run", kSource + "/scripts", "--quiet", "--profile", "linux", "--json", b}).status, 0);
+  auto html = cli({"report", a, "--html", (dir / "again.html").string(), "--markdown", "-"});
+  EXPECT_EQ(html.status, 0) << html.err;
+  EXPECT_TRUE(fs::exists(dir / "again.html"));
+  EXPECT_NE(html.out.find("reference"), std::string::npos);
+  auto cmp = cli({"report", "--compare", a, b});
+  EXPECT_TRUE(cmp.status == 0 || cmp.status == 1) << cmp.err;
+  EXPECT_NE(cmp.out.find("handshake/passive_open.pkt"), std::string::npos) << cmp.out;
+  EXPECT_EQ(cli({"report", "--compare", a}).status, 2);
+  EXPECT_EQ(cli({"report", (dir / "missing.json").string()}).status, 2);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace synack::cli

@@ -4,6 +4,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/net/segment.h"
+#include "reports/reports.h"
 #include "harness/run/executor.h"
 #include "harness/script/parser.h"
 #include "targets/kernel/kernel_target.h"
@@ -144,6 +147,41 @@ TEST(KernelTarget, SuiteRunsInChildProcessesThroughTheCli) {
     EXPECT_NE(s["status"], "error") << s["path"] << ": " << s["reason"];
   }
   fs::remove(out);
+}
+
+}  // namespace
+}  // namespace synack::kernel
+
+namespace synack::kernel {
+namespace {
+
+// SIGKILL in the middle of a run: every script that finished before is on disk, intact, and the
+// stream reads back as an interrupted run.
+TEST(KernelTarget, RunKilledMidwayKeepsFinishedResults) {
+  SKIP_WITHOUT_PRIVILEGES();
+  const fs::path lines = fs::temp_directory_path() / ("synack_killed_" + std::to_string(::getpid()) + ".jsonl");
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 1);
+    ::dup2(devnull, 2);
+    ::execl(SYNACK_BINARY_DIR "/synack", "synack", "run", SYNACK_SOURCE_DIR "/scripts", "--target", "kernel",
+            "--jobs", "1", "--jsonl", lines.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // The suite takes about 2 s with one job; stop it after about half of that.
+  ::usleep(1'100'000);
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  std::vector<std::string> notes;
+  auto run = reports::read_json_lines(lines.string(), &notes);
+  ASSERT_TRUE(run.ok()) << run.error().message;
+  EXPECT_TRUE(run->interrupted);
+  EXPECT_GE(run->scripts.size(), 1u);
+  for (const auto& s : run->scripts) EXPECT_EQ(s.verdict.status, run::Status::Pass) << s.path;
+  fs::remove(lines);
 }
 
 }  // namespace

@@ -86,7 +86,8 @@ struct Measurement {
   std::size_t heap_blocks = 0;   // blocks allocated and still live
   std::size_t rss_bytes = 0;     // RSS growth over the opens
   std::size_t buffered = 0;      // bytes in send/receive buffers (an idle connection holds none)
-  double seconds = 0;
+  double seconds = 0;            // to open them all
+  double check_seconds = 0;      // one check_invariants() over them all
   double per_connection() const {
     return static_cast<double>(heap_bytes - buffered) / static_cast<double>(connections);
   }
@@ -137,16 +138,24 @@ Measurement open_idle_connections(std::size_t n) {
     }
     m.buffered += t->send_buf.size() + t->recv_buf.size();
   }
+  const auto check_start = std::chrono::steady_clock::now();
+  const auto violations = stack.check_invariants();
+  m.check_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - check_start).count();
+  if (!violations.empty()) {
+    std::fprintf(stderr, "reference_memory: %s\n", violations.front().c_str());
+    std::exit(1);
+  }
   return m;
 }
 
 void print(const char* label, const Measurement& m) {
   std::printf("  %-9s %7zu conns: heap %6.0f B/conn (%4.1f blocks), RSS %6.0f B/conn, "
-              "buffered %zu B, %.3f s (%.0f opens/s)\n",
+              "buffered %zu B, %.3f s (%.0f opens/s), check_invariants %.1f ms\n",
               label, m.connections, m.per_connection(),
               static_cast<double>(m.heap_blocks) / static_cast<double>(m.connections),
               static_cast<double>(m.rss_bytes) / static_cast<double>(m.connections), m.buffered,
-              m.seconds, static_cast<double>(m.connections) / m.seconds);
+              m.seconds, static_cast<double>(m.connections) / m.seconds, m.check_seconds * 1e3);
 }
 
 }  // namespace

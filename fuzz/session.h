@@ -152,6 +152,9 @@ struct SessionResult {
   TransitionSet transitions;         // (state, event, next state) edges exercised
   std::vector<ObservedTransition> extra;  // transitions outside the RFC set (should be none)
   std::vector<Record> records;       // when options.record
+  // When options.record: each open descriptor's TCP_INFO tcpi_state at the end, and that time.
+  std::vector<std::pair<int, std::int64_t>> final_states;
+  Micros end_time = 0;
   std::size_t events_run = 0;
   std::uint32_t features = 0;        // a cheap hash of behaviour for the in-process loop
   std::vector<std::uint32_t> feature_list;  // (state, event class, outcome) signatures

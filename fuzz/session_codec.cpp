@@ -107,7 +107,7 @@ void write_option(Writer& w, const OptionGen& o) {
     case K::Timestamp:
       w.u32(o.a);
       w.u8(o.b);
-      if (o.b == 2) w.u32(o.c);
+      if (o.b % 3 == 2) w.u32(o.c);
       break;
     case K::Sack:
       w.u16(o.a);

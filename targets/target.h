@@ -114,6 +114,10 @@ class Target {
   // Current script time.
   virtual Micros now() = 0;
 
+  // Called once after the init commands, before the first event: script time 0 is now. (A
+  // real-time target moves its origin; a virtual-time target, which runs no commands, need not.)
+  virtual void restart_clock() {}
+
   // Injects a segment at now(). The target serializes it to the wire (checksums computed).
   virtual void inject(const net::Segment& segment) = 0;
 

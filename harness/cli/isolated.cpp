@@ -153,10 +153,18 @@ int cmd_run_one(const std::vector<std::string>& args, std::ostream& out, std::os
     return 2;
   }
   options.make_target = [](const targets::Network& net) { return kernel::make_kernel_target(net); };
+  // Shell commands run in the script's directory, as in packetdrill (`../common/defaults.sh`).
+  std::error_code ec;
+  const fs::path script = fs::absolute(parsed.positional[0], ec);
+  const fs::path result_file = fs::absolute(*parsed.get("result"), ec);
+  if (::chdir(script.parent_path().c_str()) != 0) {
+    err << "synack __run-one: cannot enter " << script.parent_path() << "\n";
+    return 2;
+  }
   run::RunResult run;
   run.target = target;
-  run.scripts.push_back(run::run_script_file(parsed.positional[0], options));
-  if (auto w = reports::write_json(run, *parsed.get("result")); !w) {
+  run.scripts.push_back(run::run_script_file(script.string(), options));
+  if (auto w = reports::write_json(run, result_file.string()); !w) {
     err << "synack __run-one: " << w.error().message << "\n";
     return 2;
   }

@@ -76,23 +76,63 @@ class Evaluator {
     return comparison();
   }
   std::int64_t comparison() {
-    std::int64_t lhs = sum();
+    std::int64_t lhs = bit_or();
     bool result = true;
     bool any = false;
     for (;;) {
       std::string op;
       for (const char* candidate : {"==", "!=", "<=", ">=", "<", ">"}) {
+        skip_space();
+        if (s_.compare(pos_, 2, "<<") == 0 || s_.compare(pos_, 2, ">>") == 0) break;
         if (accept(candidate)) { op = candidate; break; }
       }
       if (op.empty()) break;
       any = true;
-      const std::int64_t rhs = sum();
+      const std::int64_t rhs = bit_or();
       bool r = op == "==" ? lhs == rhs : op == "!=" ? lhs != rhs : op == "<=" ? lhs <= rhs
              : op == ">=" ? lhs >= rhs : op == "<" ? lhs < rhs : lhs > rhs;
       result = result && r;
       lhs = rhs;
     }
     return any ? result : lhs;
+  }
+  // Python's bitwise operators bind tighter than comparisons and looser than + and -.
+  std::int64_t bit_or() {
+    std::int64_t v = bit_xor();
+    while (accept_op("|")) v |= bit_xor();
+    return v;
+  }
+  std::int64_t bit_xor() {
+    std::int64_t v = bit_and();
+    while (accept_op("^")) v ^= bit_and();
+    return v;
+  }
+  std::int64_t bit_and() {
+    std::int64_t v = shift();
+    while (accept_op("&")) v &= shift();
+    return v;
+  }
+  std::int64_t shift() {
+    std::int64_t v = sum();
+    for (;;) {
+      if (accept("<<")) {
+        const std::int64_t n = sum();
+        if (n < 0 || n > 62) throw Unsupported{"shift out of range"};
+        v <<= n;
+      } else if (accept(">>")) {
+        const std::int64_t n = sum();
+        if (n < 0 || n > 62) throw Unsupported{"shift out of range"};
+        v >>= n;
+      } else {
+        return v;
+      }
+    }
+  }
+  // A one-character operator that is not the start of a two-character one ("|" but not "||").
+  bool accept_op(const char* op) {
+    skip_space();
+    if (pos_ + 1 < s_.size() && s_[pos_] == op[0] && s_[pos_ + 1] == op[0]) return false;
+    return accept(op);
   }
   std::int64_t sum() {
     std::int64_t v = product();

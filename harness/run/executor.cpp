@@ -517,6 +517,8 @@ ScriptResult Execution::run() {
   result_.target = caps_.name;
   if (apply_options()) {
     for (const auto& c : script_.init_commands) command(nullptr, c.command);
+    // Script time 0 is when the first event may start, after the init commands (packetdrill).
+    if (!stopped()) target_.restart_clock();
     for (const auto& ev : script_.events) {
       if (stopped()) break;
       run_event(ev);

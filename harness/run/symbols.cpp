@@ -70,8 +70,10 @@ const std::unordered_map<std::string_view, int>& errnos() {
 
 std::optional<std::int64_t> symbol_value(std::string_view name) {
   auto it = symbols().find(name);
-  if (it == symbols().end()) return std::nullopt;
-  return it->second;
+  if (it != symbols().end()) return it->second;
+  // Errno names are values too: getsockopt(fd, SOL_SOCKET, SO_ERROR, [ETIMEDOUT], [4]).
+  if (auto e = errno_value(name)) return *e;
+  return std::nullopt;
 }
 
 std::optional<int> errno_value(std::string_view name) {

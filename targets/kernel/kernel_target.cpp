@@ -285,6 +285,8 @@ class KernelTarget final : public targets::Target {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start_).count();
   }
 
+  void restart_clock() override { start_ = std::chrono::steady_clock::now(); }
+
   void inject(const net::Segment& segment) override {
     const auto bytes = net::encode(segment);
     // A full TUN queue or a vanished device is a harness failure the executor sees as silence.

@@ -71,7 +71,8 @@ struct StackConfig {
   Micros rto_initial = 1 * kMicrosPerSecond;
   Micros rto_min = 1 * kMicrosPerSecond;
   Micros rto_max = 120 * kMicrosPerSecond;
-  int syn_retries = 6;
+  int syn_retries = 7;       // RFC 9293 MUST-23: retransmit a SYN for at least 3 minutes; 7
+                             // retries (last at 127 s, give up at 255 s) do, 6 (127 s) do not
   int synack_retries = 5;
   int data_retries = 15;
   int dupack_threshold = 3;  // fast retransmit on this many duplicate ACKs (RFC 5681 §3.2)
@@ -114,6 +115,9 @@ struct StackConfig {
                                            // segments without TSopt (Linux accepts them)
   bool synack_on_duplicate_syn = false;    // SYN-RECEIVED answers a repeated SYN with the SYN-ACK
                                            // (BSD, Linux) instead of RFC 9293's plain ACK
+  // TEST ONLY (tests/fuzz planted-bug test, never set by a profile or a key): accept a RST at any
+  // SEG.SEQ, breaking RFC 9293 §3.10.7.4 / RFC 5961 §3.2, so the fuzzer can show it finds it.
+  bool test_planted_bug_rst_any_seq = false;
 
   // Ephemeral ports for connect() without bind().
   std::uint16_t ephemeral_port_first = 40000;

@@ -78,19 +78,33 @@ std::vector<std::string> Stack::check_invariants() const {
       if (!so || so->tcb != &t) fail(t, "descriptor does not point back at its connection");
     }
   }
-  // No two live connections share a 4-tuple.
-  for (std::size_t i = 0; i < conns_.size(); ++i) {
-    const Tcb& a = *conns_[i];
-    if (a.state == State::Closed) continue;
-    for (std::size_t j = i + 1; j < conns_.size(); ++j) {
-      const Tcb& b = *conns_[j];
-      if (b.state != State::Closed && a.local == b.local && a.remote == b.remote) {
-        fail(a, "another live connection has the same 4-tuple");
-      }
+  // No two live connections share a 4-tuple: the index maps each live one's tuple to itself,
+  // and holds nothing else.
+  std::size_t live = 0;
+  for (const auto& p : conns_) {
+    if (p->state == State::Closed) continue;
+    ++live;
+    const auto it = by_tuple_.find(FourTuple{p->local, p->remote});
+    if (it == by_tuple_.end() || it->second != p.get()) {
+      fail(*p, "another live connection has the same 4-tuple (or the index lost this one)");
     }
+  }
+  if (live != by_tuple_.size()) {
+    v.push_back("the 4-tuple index holds " + std::to_string(by_tuple_.size()) + " entries for " +
+                std::to_string(live) + " live connections");
   }
   for (const auto& s : sockets_) {
     if (!s) continue;
+    if (s->kind == Socket::Kind::Listening) {
+      int half_open = 0;
+      for (const auto& p : conns_) {
+        if (p->listener == s->fd && p->state == State::SynReceived) ++half_open;
+      }
+      if (half_open != s->half_open) {
+        v.push_back("listener fd " + std::to_string(s->fd) + ": SYN queue count " +
+                    std::to_string(s->half_open) + ", actual " + std::to_string(half_open));
+      }
+    }
     for (const Tcb* t : s->accept_queue) {
       if (t->listener != s->fd || !is_synchronized(t->state)) {
         v.push_back("listener fd " + std::to_string(s->fd) +

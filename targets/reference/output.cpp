@@ -23,6 +23,8 @@ net::Segment Stack::make_segment(const Tcb& tcb, std::uint32_t seq, std::uint16_
   s.seq = seq;
   s.flags = flags;
   if (flags & flag::ACK) s.ack = tcb.rcv_nxt;
+  s.tos = tcb.opts.tos;                 // IP_TOS (MUST-48, SHLD-22)
+  if (tcb.opts.ttl) s.ttl = tcb.opts.ttl;  // IP_TTL (MUST-49)
   return s;
 }
 

@@ -95,10 +95,7 @@ void Stack::segment_to_listen(Socket& listener, const net::Segment& seg) {
     trace(nullptr, "listen backlog: accept queue full, SYN dropped");
     return;
   }
-  std::size_t half_open = 0;
-  for (const auto& t : conns_) {
-    if (t->listener == listener.fd && t->state == State::SynReceived) ++half_open;
-  }
+  const auto half_open = static_cast<std::size_t>(listener.half_open);
   if (half_open >= std::max<std::size_t>(static_cast<std::size_t>(listener.backlog), 1) + 256) {
     trace(nullptr, "listen backlog: SYN queue full, SYN dropped");
     return;
@@ -110,6 +107,7 @@ void Stack::segment_to_listen(Socket& listener, const net::Segment& seg) {
   tcb.listener = listener.fd;
   tcb.local = Endpoint{seg.dst, seg.dport};
   tcb.remote = Endpoint{seg.src, seg.sport};
+  index_connection(tcb);
   apply_options(tcb, listener);
   tcb.irs = seg.seq;
   tcb.rcv_nxt = seg.seq + 1;
@@ -280,6 +278,10 @@ void Stack::update_timestamps(Tcb& tcb, const SegView& v) {
 }
 
 bool Stack::check_sequence(Tcb& tcb, SegView& v) {
+  if (cfg_.test_planted_bug_rst_any_seq && v.seg.has(flag::RST)) {  // TEST ONLY: see config.h
+    terminate(tcb, ECONNRESET, "PLANTED BUG: RST accepted without the sequence check");
+    return false;
+  }
   const std::uint32_t wnd = tcb.rcv_wnd();
   const std::uint32_t len = v.len();
   // TIME-WAIT: "the only thing that can arrive ... is a retransmission of the remote FIN.

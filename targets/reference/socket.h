@@ -19,6 +19,7 @@ struct Stack::Socket {
   bool bound_any = true;         // bound to 0.0.0.0 / ::
   int backlog = 0;               // listen(): accept queue holds at most backlog + 1 (Linux)
   std::vector<Tcb*> accept_queue;  // established children not yet accepted, oldest first
+  int half_open = 0;             // children in SYN-RECEIVED (the SYN queue); kept by set_state
   Tcb* tcb = nullptr;            // the connection (Kind::Connection), alive while the fd is open
   SocketOptions opts;            // options; copied into the Tcb and kept in sync
   bool shut_wr = false;          // shutdown(SHUT_WR) or close() was called

@@ -2,6 +2,7 @@
 // in their Linux clothes, non-blocking, returning -errno.
 #include <algorithm>
 #include <cerrno>
+#include <limits>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -49,10 +50,14 @@ bool Stack::is_nonblocking(int fd) const {
 int Stack::alloc_fd() {
   // Lowest free descriptor, from 3 (0-2 are stdin, stdout, stderr).
   if (sockets_.size() < 3) sockets_.resize(3);
-  for (std::size_t i = 3; i < sockets_.size(); ++i) {
-    if (!sockets_[i]) return static_cast<int>(i);
+  for (std::size_t i = std::max<std::size_t>(fd_hint_, 3); i < sockets_.size(); ++i) {
+    if (!sockets_[i]) {
+      fd_hint_ = i + 1;  // the caller fills slot i
+      return static_cast<int>(i);
+    }
   }
   sockets_.emplace_back();
+  fd_hint_ = sockets_.size();
   return static_cast<int>(sockets_.size() - 1);
 }
 
@@ -198,6 +203,7 @@ int Stack::connect(int fd, const net::IpAddress& addr, std::uint16_t port) {
     // Linux: a socket whose connection failed or ended may connect again.
     s->tcb->fd = -1;
     s->tcb = nullptr;
+    sweep_pending_ = true;
     sweep();
   }
   if (port == 0) return -ECONNREFUSED;
@@ -221,6 +227,7 @@ int Stack::connect(int fd, const net::IpAddress& addr, std::uint16_t port) {
   Tcb& tcb = new_tcb();
   tcb.local = Endpoint{local_addr, s->local.port};
   tcb.remote = Endpoint{addr, port};
+  index_connection(tcb);
   tcb.fd = fd;
   apply_options(tcb, *s);
   tcb.offered_wscale = cfg_.window_scaling;
@@ -367,6 +374,8 @@ int Stack::close(int fd) {
     }
   }
   sockets_[static_cast<std::size_t>(fd)].reset();
+  fd_hint_ = std::min(fd_hint_, static_cast<std::size_t>(fd));
+  sweep_pending_ = true;
   sweep();
   return 0;
 }
@@ -416,6 +425,7 @@ int Stack::setsockopt(int fd, int level, int optname, std::int64_t value, std::i
       case SO_RCVBUF:
         o.receive_buffer = static_cast<std::uint32_t>(std::clamp<std::int64_t>(2 * value, kMinRcvBuf, 1 << 30));
         break;
+      case SO_OOBINLINE: o.oobinline = value != 0; break;
       default: return -ENOPROTOOPT;
     }
   } else if (level == IPPROTO_TCP) {
@@ -436,6 +446,20 @@ int Stack::setsockopt(int fd, int level, int optname, std::int64_t value, std::i
       case TCP_KEEPCNT:
         if (value < 1 || value > 127) return -EINVAL;
         o.keepalive_count = static_cast<int>(value);
+        break;
+      case TCP_USER_TIMEOUT:  // milliseconds, as in Linux
+        if (value < 0 || value > std::numeric_limits<int>::max()) return -EINVAL;
+        o.user_timeout = value * kMillis;
+        break;
+      default: return -ENOPROTOOPT;
+    }
+  } else if (level == IPPROTO_IP) {
+    switch (optname) {
+      case IP_TOS: o.tos = static_cast<std::uint8_t>(value & 0xFC); break;  // Linux keeps ECN bits
+      case IP_TTL:
+        if (value == -1) value = 0;  // -1: back to the default
+        if (value < 0 || value > 255) return -EINVAL;
+        o.ttl = static_cast<std::uint8_t>(value);
         break;
       default: return -ENOPROTOOPT;
     }
@@ -485,6 +509,7 @@ int Stack::getsockopt(int fd, int level, int optname, std::int64_t& value, std::
       case SO_SNDBUF: value = o.send_buffer; return 0;
       case SO_RCVBUF: value = o.receive_buffer; return 0;
       case SO_ACCEPTCONN: value = s->kind == Socket::Kind::Listening; return 0;
+      case SO_OOBINLINE: value = o.oobinline; return 0;
       default: return -ENOPROTOOPT;
     }
   }
@@ -501,6 +526,14 @@ int Stack::getsockopt(int fd, int level, int optname, std::int64_t& value, std::
       case TCP_KEEPIDLE: value = o.keepalive_idle / kMicrosPerSecond; return 0;
       case TCP_KEEPINTVL: value = o.keepalive_interval / kMicrosPerSecond; return 0;
       case TCP_KEEPCNT: value = o.keepalive_count; return 0;
+      case TCP_USER_TIMEOUT: value = o.user_timeout / kMillis; return 0;
+      default: return -ENOPROTOOPT;
+    }
+  }
+  if (level == IPPROTO_IP) {
+    switch (optname) {
+      case IP_TOS: value = o.tos; return 0;
+      case IP_TTL: value = o.ttl ? o.ttl : 64; return 0;
       default: return -ENOPROTOOPT;
     }
   }

@@ -67,6 +67,10 @@ Tcb& Stack::new_tcb() {
 void Stack::set_state(Tcb& tcb, State next, const char* rule) {
   if (tcb.state == next) return;
   if (!is_legal_transition(tcb.state, next)) tcb.illegal_transition = true;
+  // Keep the listener's count of half-open children (its SYN queue) in step.
+  if (tcb.listener >= 0 && (next == State::SynReceived || tcb.state == State::SynReceived)) {
+    if (Socket* l = sock(tcb.listener)) l->half_open += next == State::SynReceived ? 1 : -1;
+  }
   tcb.prev_state = tcb.state;
   tcb.state = next;
   trace(&tcb, rule);
@@ -76,6 +80,9 @@ void Stack::terminate(Tcb& tcb, int err, const char* rule) {
   if (err != 0 && tcb.error == 0) tcb.error = err;
   if (err != 0) tcb.reset = true;
   set_state(tcb, State::Closed, rule);
+  const auto indexed = by_tuple_.find(FourTuple{tcb.local, tcb.remote});
+  if (indexed != by_tuple_.end() && indexed->second == &tcb) by_tuple_.erase(indexed);
+  sweep_pending_ = true;
   tcb.rexmt_at = tcb.persist_at = tcb.delack_at = tcb.keepalive_at = tcb.close_at = kNever;
   tcb.ack_now = false;
   tcb.send_buf.clear();
@@ -91,6 +98,8 @@ void Stack::terminate(Tcb& tcb, int err, const char* rule) {
 }
 
 void Stack::sweep() {
+  if (!sweep_pending_) return;
+  sweep_pending_ = false;
   conns_.erase(std::remove_if(conns_.begin(), conns_.end(),
                               [](const std::unique_ptr<Tcb>& t) {
                                 return t->state == State::Closed && t->fd < 0 && t->listener < 0;
@@ -98,15 +107,25 @@ void Stack::sweep() {
                conns_.end());
 }
 
-Tcb* Stack::find_connection(const net::Segment& seg) {
-  for (auto& t : conns_) {
-    if (t->state == State::Closed) continue;
-    if (t->local.port == seg.dport && t->remote.port == seg.sport && t->local.addr == seg.dst &&
-        t->remote.addr == seg.src) {
-      return t.get();
+std::size_t Stack::FourTupleHash::operator()(const FourTuple& t) const noexcept {
+  // Addresses and ports folded 8 bytes at a time with a multiplicative mix (splitmix64's).
+  std::uint64_t h = (std::uint64_t{t.local.port} << 16) | t.remote.port;
+  for (const Endpoint* e : {&t.local, &t.remote}) {
+    for (std::size_t i = 0; i < e->addr.bytes.size(); i += 8) {
+      std::uint64_t chunk;
+      std::memcpy(&chunk, e->addr.bytes.data() + i, 8);
+      h = (h ^ chunk) * 0xbf58476d1ce4e5b9ULL;
+      h ^= h >> 31;
     }
   }
-  return nullptr;
+  return static_cast<std::size_t>(h);
+}
+
+void Stack::index_connection(Tcb& tcb) { by_tuple_[FourTuple{tcb.local, tcb.remote}] = &tcb; }
+
+Tcb* Stack::find_connection(const net::Segment& seg) {
+  const auto it = by_tuple_.find(FourTuple{{seg.dst, seg.dport}, {seg.src, seg.sport}});
+  return it == by_tuple_.end() ? nullptr : it->second;
 }
 
 Stack::Socket* Stack::find_listener(const net::Segment& seg) {

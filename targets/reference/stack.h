@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "harness/common/time.h"
@@ -182,7 +183,10 @@ class Stack {
   void set_state(Tcb& tcb, State next, const char* rule);
   // Enters CLOSED and records `err` for the user; the Tcb is freed once nothing refers to it.
   void terminate(Tcb& tcb, int err, const char* rule);
+  // Frees CLOSED connections nothing refers to; cheap unless one was closed or released since.
   void sweep();
+  // Makes a connection whose 4-tuple was just set findable by find_connection.
+  void index_connection(Tcb& tcb);
   Tcb* find_connection(const net::Segment& seg);
   Socket* find_listener(const net::Segment& seg);
   bool is_local(const net::IpAddress& a) const;
@@ -197,7 +201,19 @@ class Stack {
   std::vector<net::IpAddress> local_;
   Micros now_ = 0;
   std::vector<std::unique_ptr<Tcb>> conns_;       // every live connection
+  // The demultiplexing index: every connection not in CLOSED, by 4-tuple (at most one each).
+  struct FourTuple {
+    Endpoint local;
+    Endpoint remote;
+    bool operator==(const FourTuple&) const = default;
+  };
+  struct FourTupleHash {
+    std::size_t operator()(const FourTuple& t) const noexcept;
+  };
+  std::unordered_map<FourTuple, Tcb*, FourTupleHash> by_tuple_;
+  bool sweep_pending_ = false;  // a connection entered CLOSED or lost its descriptor
   std::vector<std::unique_ptr<Socket>> sockets_;  // indexed by fd; null = free
+  std::size_t fd_hint_ = 3;     // every descriptor in [3, fd_hint_) is in use
   std::vector<Emitted> out_;
   TraceSink trace_;
   std::uint32_t next_id_ = 1;

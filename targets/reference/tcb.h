@@ -32,6 +32,10 @@ struct SocketOptions {
   Micros keepalive_idle = 0;         // TCP_KEEPIDLE
   Micros keepalive_interval = 0;     // TCP_KEEPINTVL
   int keepalive_count = 0;           // TCP_KEEPCNT
+  std::uint8_t tos = 0;              // IP_TOS: DS field of every segment sent (ECN bits stay 0)
+  std::uint8_t ttl = 0;              // IP_TTL: TTL / hop limit of every segment sent; 0 = 64
+  bool oobinline = false;            // SO_OOBINLINE (urgent data always stays inline here)
+  Micros user_timeout = 0;           // TCP_USER_TIMEOUT: R2 as a time (MUST-21); 0 = retries
 };
 
 // Out-of-order data held until the hole before it fills (RFC 9293 §3.10.7.4 seventh, SHOULD
@@ -111,6 +115,7 @@ struct Tcb {
 
   // Timers: absolute times, kNever when stopped.
   Micros rexmt_at = kNever;      // retransmission of SYN, SYN-ACK, data or FIN
+  Micros rtx_since = kNever;     // when the timer that first expired without progress was armed
   Micros persist_at = kNever;    // zero-window probe; only while SND.WND = 0 and nothing in flight
   Micros delack_at = kNever;     // delayed ACK
   Micros keepalive_at = kNever;  // keepalive check (SO_KEEPALIVE)

@@ -49,7 +49,15 @@ void Stack::on_retransmission_timeout(Tcb& tcb) {
                     : (tcb.state == State::SynReceived && tcb.passive) ? cfg_.synack_retries
                     : handshake                                      ? cfg_.syn_retries
                                                                      : cfg_.data_retries;
-  if (tcb.retries >= limit) {
+  // TCP_USER_TIMEOUT (RFC 9293 MUST-21, RFC 5482): R2 as a time, measured from when the timer
+  // that has now expired without progress was armed (one RTO ago at the first expiry).
+  if (tcb.retries == 0) tcb.rtx_since = now_ - tcb.rto;
+  const Micros user_timeout = tcb.state == State::SynReceived && tcb.passive ? 0 : tcb.opts.user_timeout;
+  if (user_timeout > 0 && now_ - tcb.rtx_since >= user_timeout) {
+    terminate(tcb, ETIMEDOUT, "TCP_USER_TIMEOUT: unacknowledged for the user timeout (R2), ETIMEDOUT");
+    return;
+  }
+  if (user_timeout == 0 && tcb.retries >= limit) {
     if (tcb.state == State::SynReceived && tcb.passive) {
       terminate(tcb, 0, "SYN-ACK retries exhausted, half-open connection dropped");
     } else {
@@ -80,6 +88,8 @@ void Stack::on_retransmission_timeout(Tcb& tcb) {
     if (tcb.rtx_nxt == tcb.snd_nxt) tcb.rtx_active = false;
   }
   tcb.rexmt_at = now_ + tcb.rto;
+  // The last timer fires when the user timeout runs out (Linux: tcp_clamp_rto_to_user_timeout).
+  if (user_timeout > 0) tcb.rexmt_at = std::min(tcb.rexmt_at, tcb.rtx_since + user_timeout);
 }
 
 void Stack::on_persist_timeout(Tcb& tcb) {
@@ -96,6 +106,12 @@ void Stack::on_persist_timeout(Tcb& tcb) {
     // RFC 9293 §3.8.6.1: send one octet of new data; the retransmission timer takes over.
     trace(&tcb, "3.8.6.1: persist timer, zero-window probe with one octet (or the FIN)");
     send_one(tcb, tcb.snd_nxt, 1, false);
+    // SHLD-30: successive probes back off exponentially. The persist timeout that sent this
+    // probe counts as the first timeout, so the probe's retransmission waits twice the RTO
+    // (intervals RTO, 2 RTO, 4 RTO, ... as in BSD and Linux), not RTO again.
+    tcb.rto = std::min(tcb.rto * 2, cfg_.rto_max);
+    ++tcb.backoff;
+    tcb.rexmt_at = now_ + tcb.rto;
     return;
   }
   trace(&tcb, "3.8.6.1: persist timer, zero-window probe <SEQ=SND.UNA-1> (Linux)");

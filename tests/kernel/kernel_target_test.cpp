@@ -186,3 +186,28 @@ TEST(KernelTarget, RunKilledMidwayKeepsFinishedResults) {
 
 }  // namespace
 }  // namespace synack::kernel
+
+namespace synack::kernel {
+namespace {
+
+// Scripts written the way Linux's packetdrill suites are (`../common/defaults.sh` init commands,
+// timed sysctls, <...>, '*') run unchanged: shell commands run in the script's directory inside
+// its namespace.
+TEST(KernelTarget, PacketdrillStyleScriptsRunUnchanged) {
+  SKIP_WITHOUT_PRIVILEGES();
+  const fs::path out = fs::temp_directory_path() / ("synack_pd_style_" + std::to_string(::getpid()) + ".json");
+  const std::string cmd = std::string(SYNACK_BINARY_DIR "/synack run ") + SYNACK_SOURCE_DIR
+      "/tests/kernel/packetdrill --target kernel --jobs 5 --quiet --json " + out.string() + " > /dev/null 2>&1";
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  std::ifstream in(out);
+  ASSERT_TRUE(in);
+  auto doc = nlohmann::json::parse(in);
+  EXPECT_EQ(doc["scripts"].size(), 5u);
+  for (const auto& s : doc["scripts"]) EXPECT_EQ(s["status"], "pass") << s["path"] << ": " << s["reason"];
+  fs::remove(out);
+}
+
+}  // namespace
+}  // namespace synack::kernel

@@ -19,6 +19,16 @@ TEST(Assertions, ComparisonsAndLogic) {
   EXPECT_EQ(evaluate_asserts("assert tcpi_state == 1\nassert tcpi_snd_cwnd == 11", kInfo).kind, K::Fail);
 }
 
+TEST(Assertions, BitwiseOperatorsWithPythonPrecedence) {
+  const std::map<std::string, std::int64_t> info = {{"tcpi_state", 1}, {"tcpi_options", 7}};
+  EXPECT_EQ(evaluate_asserts("assert tcpi_state == 1 and tcpi_options & TCPI_OPT_TIMESTAMPS", info).kind, K::Pass);
+  EXPECT_EQ(evaluate_asserts("assert tcpi_options & 8", info).kind, K::Fail);
+  EXPECT_EQ(evaluate_asserts("assert tcpi_options & 6 == 6", info).kind, K::Pass);  // (7 & 6) == 6
+  EXPECT_EQ(evaluate_asserts("assert 1 << 3 | 1 == 9", info).kind, K::Pass);
+  EXPECT_EQ(evaluate_asserts("assert 12 >> 2 ^ 1 == 2", info).kind, K::Pass);
+  EXPECT_EQ(evaluate_asserts("assert 1 << 99", info).kind, K::Unsupported);
+}
+
 TEST(Assertions, FailureNamesTheValues) {
   auto r = evaluate_asserts("assert tcpi_snd_cwnd == 11", kInfo);
   ASSERT_EQ(r.kind, K::Fail);

@@ -1,0 +1,52 @@
+// libFuzzer target: session fuzzing of the reference stack. An invariant violation (or a broken
+// RFC property the session checks itself) aborts, so libFuzzer keeps the input as a crash;
+// `synack replay` turns it into a .pkt script. The custom mutator works on events and fields.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "fuzz/mutator.h"
+#include "fuzz/session.h"
+
+namespace {
+
+std::size_t max_events() {
+  static const std::size_t n = [] {
+    const char* v = std::getenv("SYNACK_FUZZ_MAX_EVENTS");
+    const long parsed = v ? std::strtol(v, nullptr, 10) : 0;
+    return parsed > 0 && parsed <= 1024 ? static_cast<std::size_t>(parsed) : synack::fuzz::kDefaultMaxEvents;
+  }();
+  return n;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace synack::fuzz;
+  SessionOptions options;
+  options.max_events = max_events();
+  const SessionResult r = run_session(decode({data, size}, options.max_events), options);
+  if (r.finding) {
+    std::fprintf(stderr, "synack: FINDING: %s\n  state %s, event %s\n", r.finding->detail.c_str(),
+                 r.finding->state.c_str(), r.finding->event.c_str());
+    std::abort();
+  }
+  return 0;
+}
+
+extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size, std::size_t max_size,
+                                               unsigned int seed) {
+  synack::fuzz::Rng rng(seed);
+  const auto out = synack::fuzz::mutate({data, size}, rng, max_size, max_events());
+  std::memcpy(data, out.data(), out.size());
+  return out.size();
+}
+
+extern "C" std::size_t LLVMFuzzerCustomCrossOver(const std::uint8_t* a, std::size_t a_size, const std::uint8_t* b,
+                                                 std::size_t b_size, std::uint8_t* out, std::size_t max_out,
+                                                 unsigned int seed) {
+  synack::fuzz::Rng rng(seed);
+  const auto child = synack::fuzz::crossover({a, a_size}, {b, b_size}, rng, max_out, max_events());
+  std::memcpy(out, child.data(), child.size());
+  return child.size();
+}

@@ -14,6 +14,7 @@
 #include "harness/catalog/catalog.h"
 #include "harness/cli/config.h"
 #include "harness/cli/expected.h"
+#include "harness/cli/fuzz_cmd.h"
 #include "harness/cli/isolated.h"
 #include "harness/cli/report_cmd.h"
 #include "harness/cli/options.h"
@@ -37,6 +38,8 @@ commands:
   check FILE...   parse scripts only and report errors with file:line:col
   list PATH...    list scripts with their titles and RFC 9293 requirement IDs
   report FILE...  render saved results again (HTML, Markdown, JUnit) or compare targets
+  fuzz            run a fuzzing campaign against the reference stack (time-bounded)
+  replay FILE     print the .pkt script that reproduces a fuzzer finding
   help [COMMAND]  show help for a command
 
 Run 'synack <command> --help' for the options of a command.
@@ -486,6 +489,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (rest[0] == "check") { out << kCheckHelp; return kExitPass; }
     if (rest[0] == "list") { out << kListHelp; return kExitPass; }
     if (rest[0] == "report") return cmd_report({"--help"}, out, err);
+    if (rest[0] == "fuzz") return cmd_fuzz({"--help"}, out, err);
+    if (rest[0] == "replay") return cmd_replay({"--help"}, out, err);
     err << "synack help: unknown command '" << rest[0] << "'\n";
     return kExitUsage;
   }
@@ -493,6 +498,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (cmd == "check") return cmd_check(rest, out, err);
   if (cmd == "list") return cmd_list(rest, out, err);
   if (cmd == "report") return cmd_report(rest, out, err);
+  if (cmd == "fuzz") return cmd_fuzz(rest, out, err);
+  if (cmd == "replay") return cmd_replay(rest, out, err);
   if (cmd == "__run-one") return cmd_run_one(rest, out, err);
   err << "synack: unknown command '" << cmd << "'\n\n" << kMainHelp;
   return kExitUsage;

@@ -22,7 +22,9 @@ void Stack::process_urg(Tcb& tcb, SegView& v) {
     return;
   }
   const std::uint32_t up = v.seg.seq + v.seg.urgent;
-  if (seq_gt(up, tcb.rcv_up)) tcb.rcv_up = up;
+  // The first pointer is taken as is (RCV.UP has no meaningful value before it).
+  if (!tcb.urg_seen || seq_gt(up, tcb.rcv_up)) tcb.rcv_up = up;
+  tcb.urg_seen = true;
   trace(&tcb, "3.10.7.4 sixth: RCV.UP <- max(RCV.UP, SEG.UP)");
 }
 

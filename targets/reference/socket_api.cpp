@@ -624,6 +624,9 @@ int Stack::poll_events(int fd, short events) const {
     const bool closed = t->state == State::Closed;
     if (!t->recv_buf.empty() || t->fin_received || s->shut_rd || closed) ready |= POLLIN | POLLRDNORM;
     if (t->fin_received) ready |= POLLRDHUP;
+    // RFC 9293 MUST-32/33: urgent data not yet read past (Linux: POLLPRI until the mark is read).
+    const std::uint32_t read_seq = t->rcv_nxt - static_cast<std::uint32_t>(t->recv_buf.size());
+    if (t->urg_seen && net::seq_lt(read_seq, t->rcv_up)) ready |= POLLPRI;
     if (t->error) ready |= POLLERR;
     if (closed || (t->fin_received && t->fin_queued)) ready |= POLLHUP;
     const bool can_write = t->state == State::Established || t->state == State::CloseWait;

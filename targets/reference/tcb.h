@@ -75,6 +75,7 @@ struct Tcb {
   std::uint32_t rcv_nxt = 0;   // next sequence number expected: all before it is acknowledged
   std::uint32_t rcv_adv = 0;   // right edge we last advertised (RCV.NXT + RCV.WND): never moves left
   std::uint32_t rcv_up = 0;    // receive urgent pointer, SEQ of the last urgent byte + 1
+  bool urg_seen = false;       // rcv_up holds a pointer from a segment (else it is meaningless)
   std::uint32_t rcv_ssthresh = 0xffffffff;  // cap on the window we offer (grow_window profiles)
 
   // Options negotiated in the handshake (RFC 9293 §3.7.1, RFC 7323, RFC 2018).

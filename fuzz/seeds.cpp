@@ -87,12 +87,13 @@ class Converter {
 
   void call(const script::SyscallSpec& c, bool& first_socket) {
     const std::string& n = c.name;
-    std::optional<std::int64_t> result =
-        c.result ? run::eval_int(*c.result, s_.defines) : std::nullopt;
+    // -1 when the line gives no integer result (plain value, not optional: g++ -O2 misreads
+    // optional<int64_t> here as maybe-uninitialized).
+    const std::int64_t result = c.result ? run::eval_int(*c.result, s_.defines).value_or(-1) : -1;
     if (n == "socket") {
-      if (!result) return;
-      if (first_socket) fds_.push_back(*result);  // the session's setup socket
-      else pending_new_ = *result;
+      if (result < 0) return;
+      if (first_socket) fds_.push_back(result);  // the session's setup socket
+      else pending_new_ = result;
       first_socket = false;
       return;
     }
@@ -113,7 +114,7 @@ class Converter {
     if (!i) return;
     if (n == "accept" || n == "accept4") {
       push_call(CallKind::Accept, *i);
-      if (result && *result >= 0) fds_.push_back(*result);
+      if (result >= 0) fds_.push_back(result);
     } else if (n == "write" || n == "send" || n == "sendto") {
       push_call(CallKind::Send, *i, static_cast<std::uint32_t>(arg(c, 2).value_or(0) % 8193));
     } else if (n == "read" || n == "recv" || n == "recvfrom") {

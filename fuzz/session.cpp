@@ -70,7 +70,12 @@ class Runner {
     if (opt_.record) {
       // Probe the accept queues too: connections that never reached an accept() still show
       // whether they survived (an accept that returns one, or EAGAIN).
-      comment("final probes");
+      // 10 ms later (beyond the executor's 4 ms tolerance), so that a segment a different stack
+      // would have sent in answer to the last event is an unexpected one, not a late one.
+      comment("final probes: accept at +10 ms, states at +3 s");
+      cause_ = Cause::Timeout;
+      stack_.advance_to(stack_.now() + 10 * kMillis);
+      drain();
       const std::vector<Fd> open = fds_;
       for (const Fd& f : open) {
         if (!f.listening) continue;
@@ -81,6 +86,9 @@ class Runner {
           fds_.push_back(Fd{r});
         }
       }
+      // Then 3 s more: a connection one stack kept and the other dropped shows in its
+      // retransmissions (the first RTO is 1 s in every profile).
+      stack_.advance_to(stack_.now() + 3 * kMicrosPerSecond);
       drain();
       result_.end_time = stack_.now();
       for (const Fd& f : fds_) {

@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <set>
+#include <string>
 
 #include "fuzz/mutator.h"
 #include "fuzz/session.h"
@@ -19,6 +22,21 @@ std::size_t max_events() {
   return n;
 }
 
+// Findings already reported (one Finding::key() per line in $SYNACK_FUZZ_KNOWN_FINDINGS): inputs
+// that reproduce them are rejected instead of crashing, so a long campaign keeps going past them.
+const std::set<std::string>& known_findings() {
+  static const std::set<std::string> keys = [] {
+    std::set<std::string> k;
+    if (const char* path = std::getenv("SYNACK_FUZZ_KNOWN_FINDINGS")) {
+      std::ifstream in(path);
+      for (std::string line; std::getline(in, line);)
+        if (!line.empty()) k.insert(line);
+    }
+    return k;
+  }();
+  return keys;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -26,6 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   SessionOptions options;
   options.max_events = max_events();
   const SessionResult r = run_session(decode({data, size}, options.max_events), options);
+  if (r.finding && known_findings().count(r.finding->key())) return -1;  // not added to the corpus
   if (r.finding) {
     std::fprintf(stderr, "synack: FINDING: %s\n  state %s, event %s\n", r.finding->detail.c_str(),
                  r.finding->state.c_str(), r.finding->event.c_str());

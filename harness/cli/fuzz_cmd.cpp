@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -236,7 +237,12 @@ struct Stats {
 
 // Parses a libFuzzer status line: "#1234\tNEW    cov: 55 ft: 66 corp: 7/89b ... exec/s: 1000".
 void parse_status(const std::string& line, Stats& s) {
-  if (line.empty() || line[0] != '#') return;
+  // Final stats (-print_final_stats=1) carry the exact count.
+  if (line.rfind("stat::number_of_executed_units:", 0) == 0) {
+    s.execs = std::strtoull(line.c_str() + std::strlen("stat::number_of_executed_units:"), nullptr, 10);
+    return;
+  }
+  if (line.size() < 2 || line[0] != '#' || !std::isdigit(static_cast<unsigned char>(line[1]))) return;
   s.execs = std::strtoull(line.c_str() + 1, nullptr, 10);
   auto field = [&](const char* name) -> std::optional<std::uint64_t> {
     auto p = line.find(name);
@@ -580,47 +586,80 @@ int cmd_fuzz(const std::vector<std::string>& args, std::ostream& out, std::ostre
     fs::create_directories(corpus, ec);
     fs::create_directories(artifacts, ec);
     fs::create_directories(logs, ec);
-    std::vector<Process> procs;
-    for (int j = 0; j < c.jobs; ++j) {
-      std::vector<std::string> argv = {exe.string(), corpus.string(), (seeds / name).string(),
-                                       "-max_total_time=" + std::to_string(seconds),
-                                       "-timeout=10", "-rss_limit_mb=2048", "-reload=1",
-                                       "-print_final_stats=1", "-seed=" + std::to_string(1000 + j),
-                                       "-artifact_prefix=" + (artifacts / "").string()};
-      const fs::path dict = dict_dir / (name + ".dict");
-      if (fs::exists(dict, ec)) argv.push_back("-dict=" + dict.string());
-      if (name == "fuzz_session") argv.push_back("-max_len=4096");
-      auto p = spawn(argv, logs / (name + "-" + std::to_string(j) + ".log"),
-                     {{"SYNACK_FUZZ_MAX_EVENTS", std::to_string(c.max_events)}});
-      if (!p) {
-        err << "synack fuzz: cannot start " << exe.string() << "\n";
-        continue;
-      }
-      procs.push_back(std::move(*p));
-    }
     const auto started = Clock::now();
+    const auto budget_end = started + std::chrono::seconds(seconds);
     std::set<std::string> seen;
-    auto tick = [&] {
-      Stats sum;
-      for (const auto& p : procs) {
-        sum.execs += p.stats.execs;
-        sum.exec_per_s += p.stats.exec_per_s;
-        sum.cov = std::max(sum.cov, p.stats.cov);
-        sum.ft = std::max(sum.ft, p.stats.ft);
-        sum.corpus = std::max(sum.corpus, p.stats.corpus);
+    std::vector<Process> procs;
+    std::vector<Stats> finished;  // stats of processes that ended before the budget was used
+    const fs::path known = out_dir / "known-findings.txt";
+    // A fuzz_session process stops at its first finding; it is restarted for the rest of the
+    // budget with the findings so far listed as known (those inputs are then skipped).
+    for (int round = 0; round < 20; ++round) {
+      const long remaining = std::chrono::duration_cast<std::chrono::seconds>(budget_end - Clock::now()).count();
+      if (round > 0 && remaining < 2) break;
+      const long run_seconds = round == 0 ? seconds : remaining;
+      for (auto& p : procs) finished.push_back(p.stats);
+      procs.clear();
+      for (int j = 0; j < c.jobs; ++j) {
+        std::vector<std::string> argv = {exe.string(), corpus.string(), (seeds / name).string(),
+                                         "-max_total_time=" + std::to_string(run_seconds),
+                                         "-timeout=10", "-rss_limit_mb=2048", "-reload=1",
+                                         "-print_final_stats=1",
+                                         "-artifact_prefix=" + (artifacts / "").string()};
+        const fs::path dict = dict_dir / (name + ".dict");
+        if (fs::exists(dict, ec)) argv.push_back("-dict=" + dict.string());
+        if (name == "fuzz_session") {
+          argv.push_back("-max_len=4096");
+          argv.push_back("-len_control=0");  // structured inputs: full length from the start
+        }
+        argv.push_back("-seed=" + std::to_string(1000 + j + 100 * round));
+        auto p = spawn(argv, logs / (name + "-" + std::to_string(j) + "-" + std::to_string(round) + ".log"),
+                       {{"SYNACK_FUZZ_MAX_EVENTS", std::to_string(c.max_events)},
+                        {"SYNACK_FUZZ_KNOWN_FINDINGS", known.string()}});
+        if (!p) {
+          err << "synack fuzz: cannot start " << exe.string() << "\n";
+          continue;
+        }
+        procs.push_back(std::move(*p));
       }
-      if (name == "fuzz_session") transitions.merge(transitions_of_corpus(corpus, c.max_events, &seen));
-      const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count();
-      out << "[" << name << "] " << elapsed << "/" << seconds << "s execs " << sum.execs << " ("
-          << sum.exec_per_s << "/s) cov " << sum.cov << " ft " << sum.ft << " corpus " << sum.corpus;
-      if (name == "fuzz_session")
-        out << " transitions " << transitions.count() << "/" << fuzz::all_transitions().size();
-      out << " findings " << count_files(artifacts, "crash-") + count_files(artifacts, "timeout-") +
-                                    count_files(artifacts, "leak-") + count_files(artifacts, "oom-")
-          << "\n" << std::flush;
-    };
-    supervise(procs, started + std::chrono::seconds(seconds + 30), tick);
-    tick();
+      auto tick = [&] {
+        Stats sum;
+        for (const auto& s : finished) sum.execs += s.execs;
+        for (const auto& p : procs) {
+          sum.execs += p.stats.execs;
+          sum.exec_per_s += p.stats.exec_per_s;
+          sum.cov = std::max(sum.cov, p.stats.cov);
+          sum.ft = std::max(sum.ft, p.stats.ft);
+          sum.corpus = std::max(sum.corpus, p.stats.corpus);
+        }
+        if (name == "fuzz_session") transitions.merge(transitions_of_corpus(corpus, c.max_events, &seen));
+        const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count();
+        out << "[" << name << "] " << elapsed << "/" << seconds << "s execs " << sum.execs << " ("
+            << sum.exec_per_s << "/s) cov " << sum.cov << " ft " << sum.ft << " corpus " << sum.corpus;
+        if (name == "fuzz_session")
+          out << " transitions " << transitions.count() << "/" << fuzz::all_transitions().size();
+        out << " findings " << count_files(artifacts, "crash-") + count_files(artifacts, "timeout-") +
+                                      count_files(artifacts, "leak-") + count_files(artifacts, "oom-")
+            << "\n" << std::flush;
+      };
+      const std::size_t crashes_before = count_files(artifacts, "crash-");
+      supervise(procs, Clock::now() + std::chrono::seconds(run_seconds + 30), tick);
+      tick();
+      if (name != "fuzz_session" || count_files(artifacts, "crash-") == crashes_before) break;
+      // Record the keys of the findings so far for the next round.
+      {
+        std::ofstream k(known);
+        fuzz::SessionOptions so;
+        so.max_events = c.max_events;
+        for (auto it = fs::directory_iterator(artifacts, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+          if (it->path().filename().string().rfind("crash-", 0) != 0) continue;
+          if (auto bytes = read_bytes(it->path())) {
+            const auto r = fuzz::run_session(fuzz::decode(*bytes, c.max_events), so);
+            if (r.finding) k << r.finding->key() << "\n";
+          }
+        }
+      }
+    }
 
     // Merge: keep a minimal corpus that preserves coverage.
     const fs::path merged = corpus_root / (name + ".merged");
@@ -639,6 +678,7 @@ int cmd_fuzz(const std::vector<std::string>& args, std::ostream& out, std::ostre
     fs::remove_all(merged, ec);
 
     Stats sum;
+    for (const auto& s : finished) sum.execs += s.execs;
     for (const auto& p : procs) {
       sum.execs += p.stats.execs;
       sum.exec_per_s += p.stats.exec_per_s;

@@ -188,6 +188,7 @@ class Execution {
 };
 
 bool Execution::apply_options() {
+  if (!caps_.virtual_time) options_.wait_limit = std::min(options_.wait_limit, options_.real_time_wait_limit);
   tol_usecs_ = options_.tolerance_usecs;
   tol_percent_ = options_.tolerance_percent;
   std::vector<script::OptionSetting> all = script_.options;
@@ -285,8 +286,14 @@ void Execution::complete_call(const Observation& o) {
   }
   e.matched = diffs.empty();
   trace(std::move(e));
-  if (!diffs.empty())
-    fail(p.event, join(diffs, "; "), "= " + describe_expected_result(spec), "= " + describe_result(o.result));
+  if (diffs.empty()) return;
+  // When the return value is right, the difference is in what came back (an option value, the
+  // bytes read, revents, timing): show the whole call against what was observed.
+  const std::string actual = "= " + describe_result(o.result);
+  if (actual == "= " + describe_expected_result(spec))
+    fail(p.event, join(diffs, "; "), script::print_syscall(spec), actual + "; " + join(diffs, "; "));
+  else
+    fail(p.event, join(diffs, "; "), "= " + describe_expected_result(spec), actual);
 }
 
 // Waits for every blocking call still in flight.

@@ -18,8 +18,11 @@ struct ExecOptions {
   double tolerance_percent = 12.5;   // script option --tolerance_percent
   std::uint16_t local_port = 8080;   // the stack's port (bind with "...")
   std::uint16_t remote_port = 34000; // the scripted peer's port
-  // How long '*' lines and blocking calls with no deadline may wait, in script time.
+  // How long '*' lines and blocking calls with no deadline may wait, in script time. On a
+  // real-time target the wait is also capped by `real_time_wait_limit`, so such a line fails
+  // with a clear message before the per-script timeout ends the script.
   Micros wait_limit = 3600 * kMicrosPerSecond;
+  Micros real_time_wait_limit = 60 * kMicrosPerSecond;
   // Options given on the command line; they override the script's own (name -> value).
   std::vector<script::OptionSetting> overrides;
 };

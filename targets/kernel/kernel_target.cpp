@@ -205,31 +205,71 @@ std::optional<CallResult> start_inline(const SocketCall& c, Continuation& k) {
   return execute_call(c);
 }
 
-// The waiting half of a call started by start_inline, on a helper thread.
-CallResult finish_blocking(const SocketCall& c, const Continuation& k) {
-  if (k.kind == Continuation::Kind::FinishConnect) {
-    pollfd p{c.fd, POLLOUT, 0};
-    while (::poll(&p, 1, -1) < 0 && errno == EINTR) {}
-    int err = 0;
-    socklen_t len = sizeof err;
-    ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    CallResult r;
-    r.ret = err ? -1 : 0;
-    r.err = err;
-    return r;
+// A call that has to wait for the network, completed by the target's own polling loop: when its
+// descriptor becomes ready the rest runs without blocking, at that moment. (No helper thread, so
+// a busy machine cannot delay the return by the time it takes to schedule one.)
+struct WaitingCall {
+  targets::CallId id = 0;
+  SocketCall call;
+  Continuation k;
+  short events = POLLIN;       // readiness that lets the call go on
+  Micros poll_deadline = kNever;  // poll() with a timeout: returns 0 then
+};
+
+// One step of a waiting call; a result once it is complete.
+std::optional<CallResult> step(WaitingCall& w, Micros now) {
+  const SocketCall& c = w.call;
+  pollfd p{c.fd, w.events, 0};
+  const bool ready = ::poll(&p, 1, 0) > 0;
+  CallResult r;
+  if (c.op == SysOp::Poll) {
+    if (ready) { r.ret = 1; r.revents = p.revents; return r; }
+    if (now >= w.poll_deadline) { r.ret = 0; return r; }
+    return std::nullopt;
   }
-  if (k.kind == Continuation::Kind::FinishWrite) {
-    const ssize_t n = ::send(c.fd, c.data.data() + k.sent, c.data.size() - k.sent, c.msg_flags | MSG_NOSIGNAL);
-    CallResult r;
-    if (n < 0 && k.sent == 0) {
-      r.ret = -1;
-      r.err = errno;
-    } else {
-      r.ret = static_cast<std::int64_t>(k.sent) + (n > 0 ? n : 0);
+  if (!ready) return std::nullopt;
+  switch (c.op) {
+    case SysOp::Accept: {
+      const int fd = ::accept4(c.fd, nullptr, nullptr, 0);
+      if (fd < 0 && errno == EAGAIN) return std::nullopt;
+      r.ret = fd;
+      r.err = fd < 0 ? errno : 0;
+      return r;
     }
-    return r;
+    case SysOp::Read: {
+      r.data.resize(c.length);
+      const ssize_t n = ::recv(c.fd, r.data.data(), c.length, (c.msg_flags & ~MSG_WAITALL) | MSG_DONTWAIT);
+      if (n < 0 && errno == EAGAIN) return std::nullopt;
+      r.ret = n;
+      r.err = n < 0 ? errno : 0;
+      r.data.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+      return r;
+    }
+    case SysOp::Connect: {
+      int err = 0;
+      socklen_t len = sizeof err;
+      ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      r.ret = err ? -1 : 0;
+      r.err = err;
+      return r;
+    }
+    case SysOp::Write: {
+      const ssize_t n = ::send(c.fd, c.data.data() + w.k.sent, c.data.size() - w.k.sent,
+                               c.msg_flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n < 0 && errno == EAGAIN) return std::nullopt;
+      if (n < 0) {
+        r.ret = w.k.sent ? static_cast<std::int64_t>(w.k.sent) : -1;
+        r.err = w.k.sent ? 0 : errno;
+        return r;
+      }
+      w.k.sent += static_cast<std::size_t>(n);
+      if (w.k.sent < c.data.size()) return std::nullopt;
+      r.ret = static_cast<std::int64_t>(w.k.sent);
+      return r;
+    }
+    default:
+      return execute_call(c);
   }
-  return execute_call(c);
 }
 
 // Calls that cannot block now run inline; only those that may really wait for the network go to
@@ -294,16 +334,22 @@ class KernelTarget final : public targets::Target {
   }
 
   std::optional<targets::Observation> wait(Micros deadline) override {
+    std::vector<pollfd> fds;
     for (;;) {
       if (auto o = take_completed()) return o;
+      if (auto o = step_waiting_calls()) return o;
       if (auto o = read_tun()) return o;
-      const Micros left = deadline - now();
-      if (left <= 0) return std::nullopt;
+      const Micros t = now();
+      Micros until = deadline;
+      for (const auto& w : waiting_) until = std::min(until, w.poll_deadline);
+      const Micros left = until - t;
+      if (deadline - t <= 0) return std::nullopt;
       if (left <= options_.spin_usecs) continue;  // spin the last stretch
-      pollfd fds[2] = {{tun_, POLLIN, 0}, {event_, POLLIN, 0}};
+      fds.assign({{tun_, POLLIN, 0}, {event_, POLLIN, 0}});
+      for (const auto& w : waiting_) fds.push_back({w.call.fd, w.events, 0});
       const Micros sleep = left - options_.spin_usecs;
       timespec ts{static_cast<time_t>(sleep / kMicrosPerSecond), static_cast<long>(sleep % kMicrosPerSecond) * 1000};
-      ::ppoll(fds, 2, &ts, nullptr);
+      ::ppoll(fds.data(), fds.size(), &ts, nullptr);
       if (fds[1].revents & POLLIN) {
         std::uint64_t v;
         (void)!::read(event_, &v, sizeof v);
@@ -325,33 +371,35 @@ class KernelTarget final : public targets::Target {
       }
     }
     const targets::CallId id = next_id_++;
-    threads_.emplace_back([done = done_, start = start_, c, k, id] {
-      CallResult r = finish_blocking(c, k);
-      targets::Observation o;
-      o.kind = targets::Observation::Kind::CallDone;
-      o.time = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
-      o.call = id;
-      o.result = std::move(r);
-      std::lock_guard lock(done->mu);
-      done->list.push_back(std::move(o));
-      std::uint64_t one = 1;
-      (void)!::write(done->event, &one, sizeof one);
-    });
-    // Most calls return at once even on a blocking socket: wait briefly before calling it pending.
-    const Micros until = now() + options_.inline_wait_usecs;
-    while (now() < until) {
-      {
-        std::lock_guard lock(done_->mu);
-        for (auto it = done_->list.begin(); it != done_->list.end(); ++it) {
-          if (it->call != id) continue;
-          out.result = std::move(it->result);
-          done_->list.erase(it);
-          return out;
-        }
-      }
-      pollfd p{event_, POLLIN, 0};
-      ::poll(&p, 1, 1);
+    if (c.op == SysOp::Close) {
+      // close() with a lingering timeout is the one call left that blocks inside the kernel.
+      threads_.emplace_back([done = done_, start = start_, c, id] {
+        CallResult r = execute_call(c);
+        targets::Observation o;
+        o.kind = targets::Observation::Kind::CallDone;
+        o.time = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+        o.call = id;
+        o.result = std::move(r);
+        std::lock_guard lock(done->mu);
+        done->list.push_back(std::move(o));
+        std::uint64_t one = 1;
+        (void)!::write(done->event, &one, sizeof one);
+      });
+      out.pending = true;
+      out.id = id;
+      return out;
     }
+    WaitingCall w{id, c, k, POLLIN, kNever};
+    if (c.op == SysOp::Connect || c.op == SysOp::Write) w.events = POLLOUT;
+    if (c.op == SysOp::Poll) {
+      w.events = c.poll_events;
+      w.poll_deadline = c.poll_timeout_ms < 0 ? kNever : now() + Micros{c.poll_timeout_ms} * kMillis;
+    }
+    if (auto r = step(w, now())) {
+      out.result = std::move(*r);
+      return out;
+    }
+    waiting_.push_back(std::move(w));
     out.pending = true;
     out.id = id;
     return out;
@@ -373,6 +421,23 @@ class KernelTarget final : public targets::Target {
   }
 
  private:
+  // The first waiting call that can complete now, as a CallDone observation.
+  std::optional<targets::Observation> step_waiting_calls() {
+    for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
+      const Micros t = now();
+      auto r = step(*it, t);
+      if (!r) continue;
+      targets::Observation o;
+      o.kind = targets::Observation::Kind::CallDone;
+      o.time = t;
+      o.call = it->id;
+      o.result = std::move(*r);
+      waiting_.erase(it);
+      return o;
+    }
+    return std::nullopt;
+  }
+
   std::optional<targets::Observation> take_completed() {
     std::lock_guard lock(done_->mu);
     if (done_->list.empty()) return std::nullopt;
@@ -428,6 +493,7 @@ class KernelTarget final : public targets::Target {
   };
   std::shared_ptr<Completions> done_;
   std::vector<std::thread> threads_;
+  std::vector<WaitingCall> waiting_;
   targets::CallId next_id_ = 1;
 };
 

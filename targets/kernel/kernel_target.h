@@ -1,6 +1,8 @@
 // The kernel target: the running Linux stack, reached through a TUN device inside a private
 // network namespace (see netns.h), on the real clock. Socket calls run on real sockets in that
-// namespace; calls that may block run on a helper thread and report their return time.
+// namespace. A call that has to wait for the network (a blocking accept, read, connect, write or
+// poll) is completed by the target's own polling loop the moment its socket is ready, so its
+// return time is exact even on a busy machine.
 #pragma once
 
 #include <memory>
@@ -13,8 +15,6 @@ namespace synack::kernel {
 struct KernelOptions {
   // The last stretch before a scheduled time is spun rather than slept, for timing accuracy.
   Micros spin_usecs = 200;
-  // How long call() waits for a call on the helper thread before reporting it as pending.
-  Micros inline_wait_usecs = 2000;
 };
 
 // Must be called in a process that has already entered its private namespace

@@ -72,7 +72,7 @@ struct StackConfig {
   Micros rto_min = 1 * kMicrosPerSecond;
   Micros rto_max = 120 * kMicrosPerSecond;
   int syn_retries = 7;       // RFC 9293 MUST-23: retransmit a SYN for at least 3 minutes; 7
-                             // retries (last at 127 s, give up at 255 s) do, 6 (127 s) do not
+                             // retries (last at 127 s, give up at 247 s) do, 6 (127 s) do not
   int synack_retries = 5;
   int data_retries = 15;
   int dupack_threshold = 3;  // fast retransmit on this many duplicate ACKs (RFC 5681 §3.2)

@@ -1,5 +1,6 @@
 // The invariant checker: properties every reachable state of the stack must have. Tests and the
 // fuzzer call it after every step; an empty list means all hold.
+#include <algorithm>
 #include <string>
 
 #include "targets/reference/socket.h"
@@ -78,24 +79,28 @@ std::vector<std::string> Stack::check_invariants() const {
       if (!so || so->tcb != &t) fail(t, "descriptor does not point back at its connection");
     }
   }
-  // No two live connections share a 4-tuple: the index maps each live one's tuple to itself,
-  // and holds nothing else.
+  // No two live connections share a 4-tuple. The index has unique keys; if each entry holds a
+  // live connection under that connection's own tuple and there are as many entries as live
+  // connections, every live connection is in it and no two of them share a tuple.
   std::size_t live = 0;
-  for (const auto& p : conns_) {
-    if (p->state == State::Closed) continue;
-    ++live;
-    const auto it = by_tuple_.find(FourTuple{p->local, p->remote});
-    if (it == by_tuple_.end() || it->second != p.get()) {
-      fail(*p, "another live connection has the same 4-tuple (or the index lost this one)");
+  for (const auto& p : conns_) live += p->state != State::Closed;
+  for (const auto& [tuple, t] : by_tuple_) {
+    if (t->state == State::Closed || !(tuple == FourTuple{t->local, t->remote})) {
+      fail(*t, "the 4-tuple index holds a closed connection or one under another tuple");
     }
   }
   if (live != by_tuple_.size()) {
     v.push_back("the 4-tuple index holds " + std::to_string(by_tuple_.size()) + " entries for " +
-                std::to_string(live) + " live connections");
+                std::to_string(live) + " live connections (two share a 4-tuple?)");
   }
+  std::size_t listening = 0;
   for (const auto& s : sockets_) {
     if (!s) continue;
     if (s->kind == Socket::Kind::Listening) {
+      ++listening;
+      if (!std::binary_search(listening_fds_.begin(), listening_fds_.end(), s->fd)) {
+        v.push_back("listener fd " + std::to_string(s->fd) + " missing from the listener list");
+      }
       int half_open = 0;
       for (const auto& p : conns_) {
         if (p->listener == s->fd && p->state == State::SynReceived) ++half_open;
@@ -112,6 +117,7 @@ std::vector<std::string> Stack::check_invariants() const {
       }
     }
   }
+  if (listening != listening_fds_.size()) v.push_back("the listener list holds a stale descriptor");
   return v;
 }
 

@@ -35,6 +35,7 @@ void Stack::add_syn_options(const Tcb& tcb, net::Segment& seg, bool syn_ack) con
   const bool ts = syn_ack ? tcb.ts_ok : tcb.offered_ts;
   const bool sack = syn_ack ? tcb.sack_ok : tcb.offered_sack;
   auto& o = seg.options;
+  o.reserve(8);  // the longest layout has 8 options: one allocation instead of four
   o.push_back(mss_option(tcb.rcv_mss));
   if (cfg_.option_layout == OptionLayout::Linux) {
     if (ts) {
@@ -73,6 +74,7 @@ void Stack::add_data_options(const Tcb& tcb, net::Segment& seg) const {
   // RFC 7323 §3.2: once negotiated, TSopt MUST go in every non-RST segment and SHOULD go in
   // a RST too.
   if (tcb.ts_ok) {
+    seg.options.reserve(6);  // room for the SACK option too: one allocation
     seg.options.push_back(nop_option());
     seg.options.push_back(nop_option());
     seg.options.push_back(timestamp_option(ts_now(tcb), tcb.ts_recent));

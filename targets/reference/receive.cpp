@@ -119,6 +119,7 @@ void Stack::process_text(Tcb& tcb, SegView& v) {
   if (v.fin) tcb.ooo.clear();
   // When to acknowledge (RFC 9293 §3.8.6.3, RFC 5681 §4.2).
   if (filled_hole) {
+    v.filled_hole = true;
     tcb.ack_now = true;
     trace(&tcb, "3.10.7.4 seventh: text fills a hole, ACK at once");
   } else if (tcb.quickacks > 0 && !tcb.pingpong) {
@@ -154,7 +155,9 @@ void Stack::check_fin(Tcb& tcb, SegView& v) {
         // Linux (tcp_fin) enters "pingpong" mode here: no more quick ACKs, and the FIN's ACK
         // waits for the delayed-ACK timer unless more than a full segment is unacknowledged.
         tcb.pingpong = true;
-        if (tcb.unacked_bytes <= tcb.rcv_seg_max) {
+        // ... except when the FIN came out of the reassembly queue: filling a hole is ACKed at
+        // once (tcp_data_queue, RFC 5681 4.2), FIN or not.
+        if (tcb.unacked_bytes <= tcb.rcv_seg_max && !v.filled_hole) {
           tcb.ack_now = false;
           if (tcb.delack_at == kNever) tcb.delack_at = now_ + cfg_.delayed_ack;
           trace(&tcb, "CLOSE-WAIT (Linux): ACK of the FIN delayed");

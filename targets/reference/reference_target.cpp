@@ -116,6 +116,11 @@ std::optional<CallResult> ReferenceTarget::attempt(const SocketCall& c, Pending*
       if (pending) {
         const int st = s.connect_status(c.fd);
         if (st == -EINPROGRESS) return std::nullopt;
+        if (st < 0) {
+          // Linux: connect() reporting the error consumes it (sock_error), as SO_ERROR does.
+          std::int64_t consumed = 0;
+          s.getsockopt(c.fd, SOL_SOCKET, SO_ERROR, consumed, nullptr);
+        }
         return from_errno(st);
       }
       const int r = s.connect(c.fd, unmap(c.address), c.port);

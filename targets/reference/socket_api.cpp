@@ -163,6 +163,9 @@ int Stack::listen(int fd, int backlog) {
     s->bound = true;
     s->local.port = port;
   }
+  if (s->kind != Socket::Kind::Listening) {
+    listening_fds_.insert(std::upper_bound(listening_fds_.begin(), listening_fds_.end(), fd), fd);
+  }
   s->kind = Socket::Kind::Listening;
   s->backlog = std::clamp(backlog, 0, SOMAXCONN);
   return 0;
@@ -323,6 +326,8 @@ void Stack::close_listener(Socket& s) {
     terminate(*t, 0, "listener closed: queued connection dropped");
   }
   s.accept_queue.clear();
+  listening_fds_.erase(std::remove(listening_fds_.begin(), listening_fds_.end(), s.fd),
+                       listening_fds_.end());
 }
 
 int Stack::close(int fd) {

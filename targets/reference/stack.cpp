@@ -130,10 +130,11 @@ Tcb* Stack::find_connection(const net::Segment& seg) {
 
 Stack::Socket* Stack::find_listener(const net::Segment& seg) {
   Socket* wildcard = nullptr;
-  for (auto& s : sockets_) {
-    if (!s || s->kind != Socket::Kind::Listening || s->local.port != seg.dport) continue;
-    if (!s->bound_any && s->local.addr == seg.dst) return s.get();  // exact address wins
-    if (s->bound_any) wildcard = s.get();
+  for (const int fd : listening_fds_) {
+    Socket* s = sock(fd);
+    if (s->local.port != seg.dport) continue;
+    if (!s->bound_any && s->local.addr == seg.dst) return s;  // exact address wins
+    if (s->bound_any) wildcard = s;
   }
   return wildcard;
 }

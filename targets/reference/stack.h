@@ -47,6 +47,7 @@ struct SegView {
   std::span<const std::uint8_t> data;   // payload still in view
   bool syn = false;
   bool fin = false;
+  bool filled_hole = false;             // the text filled a hole before queued out-of-order data
   std::uint32_t len() const {
     return static_cast<std::uint32_t>(data.size()) + (syn ? 1 : 0) + (fin ? 1 : 0);
   }
@@ -214,6 +215,7 @@ class Stack {
   bool sweep_pending_ = false;  // a connection entered CLOSED or lost its descriptor
   std::vector<std::unique_ptr<Socket>> sockets_;  // indexed by fd; null = free
   std::size_t fd_hint_ = 3;     // every descriptor in [3, fd_hint_) is in use
+  std::vector<int> listening_fds_;  // the descriptors in Kind::Listening, ascending
   std::vector<Emitted> out_;
   TraceSink trace_;
   std::uint32_t next_id_ = 1;

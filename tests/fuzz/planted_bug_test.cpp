@@ -25,12 +25,14 @@ std::vector<std::vector<std::uint8_t>> seeds() {
   return out;
 }
 
-TEST(PlantedBug, InProcessLoopFindsItAndEmitsAReproducer) {
+class PlantedBug : public ::testing::TestWithParam<std::uint64_t> {};
+
+TEST_P(PlantedBug, InProcessLoopFindsItAndEmitsAReproducer) {
   LoopOptions o;
   o.planted_rst_bug = true;
   o.max_iterations = 20000;
   o.max_seconds = 60;
-  o.seed = 42;
+  o.seed = GetParam();
   o.stop_at_first_finding = true;
   // Only seeds that do not trigger the bug already: the loop has to get there by mutation.
   SessionOptions buggy_options;
@@ -67,7 +69,9 @@ TEST(PlantedBug, InProcessLoopFindsItAndEmitsAReproducer) {
   EXPECT_EQ(correct.verdict.status, run::Status::Fail);
 }
 
-TEST(PlantedBug, CorrectStackHasNoFindingInTheSameBudget) {
+INSTANTIATE_TEST_SUITE_P(Seeds, PlantedBug, ::testing::Values(42u, 1u, 2u, 3u, 4u));
+
+TEST(PlantedBugBaseline, CorrectStackHasNoFindingInTheSameBudget) {
   LoopOptions o;
   o.max_iterations = 5000;
   o.max_seconds = 30;

@@ -1,11 +1,12 @@
 // Session fuzzer throughput on one core: sessions of up to 16 events per second, against two
 // baselines measured in the same run: decoding alone, and a no-op session (decode + a fresh stack
 // with its setup socket, no events). Goal: >= 100,000 sessions/s.
-//   bench/fuzz_throughput [SECONDS_PER_MEASUREMENT]
+//   bench/fuzz_throughput [SECONDS_PER_MEASUREMENT] [session-only]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <string_view>
 #include <vector>
 
 #include "fuzz/mutator.h"
@@ -64,6 +65,14 @@ int main(int argc, char** argv) {
               static_cast<double>(events) / static_cast<double>(inputs.size()), kMaxEvents);
 
   volatile std::size_t sink = 0;
+  if (argc > 2 && std::string_view(argv[2]) == "session-only") {  // for profiling
+    fuzz::SessionOptions full;
+    full.max_events = kMaxEvents;
+    std::printf("session only: %.0f sessions/s\n", measure(inputs, seconds, [&](const auto& in) {
+      sink = sink + fuzz::run_session(fuzz::decode(in, kMaxEvents), full).events_run;
+    }));
+    return 0;
+  }
   const double decode_rate = measure(inputs, seconds, [&](const auto& in) {
     sink = sink + fuzz::decode(in, kMaxEvents).events.size();
   });

@@ -207,7 +207,62 @@ const char* const kConfigSeeds[] = {
     "mss=1460\nwindow_shift=7\ntime_wait_rst=ignore\n",
 };
 
+Event call_event(CallKind kind, std::uint8_t fd, std::uint32_t arg = 0, SockOpt opt = SockOpt::kCount) {
+  Event e;
+  e.kind = Event::Kind::Call;
+  e.call = CallGen{kind, fd, arg, opt == SockOpt::kCount ? std::uint8_t{0} : static_cast<std::uint8_t>(opt)};
+  return e;
+}
+
+Event segment_event(std::uint16_t flags, SeqRef seq, AckRef ack) {
+  Event e;
+  e.kind = Event::Kind::Segment;
+  e.segment.flags = flags;
+  e.segment.seq = seq;
+  e.segment.ack = ack;
+  e.segment.window = 65535;
+  return e;
+}
+
+Event advance_event(AdvanceGen::Unit unit, std::uint16_t amount) {
+  Event e;
+  e.kind = Event::Kind::Advance;
+  e.advance = AdvanceGen{unit, amount};
+  return e;
+}
+
 }  // namespace
+
+std::vector<SessionInput> handcrafted_seeds() {
+  namespace f = net::flag;
+  const Event connect = call_event(CallKind::Connect, 1);
+  const Event syn_ack = segment_event(f::SYN | f::ACK, {SeqRef::Base::Raw, 0}, {AckRef::Base::SndNxt, 0});
+  const Event ack_all = segment_event(f::ACK, {SeqRef::Base::RcvNxt, 0}, {AckRef::Base::SndNxt, 0});
+  const Event fin_old_ack = segment_event(f::FIN | f::ACK, {SeqRef::Base::RcvNxt, 0}, {AckRef::Base::SndUna, 0});
+  const Event fin_ack_all = segment_event(f::FIN | f::ACK, {SeqRef::Base::RcvNxt, 0}, {AckRef::Base::SndNxt, 0});
+  const Event shut_wr = call_event(CallKind::Shutdown, 0, 1);
+  const Event linger0 = call_event(CallKind::SetSockOpt, 0, 0, SockOpt::LingerZero);
+  const Event close = call_event(CallKind::Close, 0);
+  const std::vector<std::vector<Event>> bodies = {
+      {connect, syn_ack, shut_wr, linger0, close},                             // FIN-WAIT-1 abort
+      {connect, syn_ack, shut_wr, ack_all, linger0, close},                    // FIN-WAIT-2 abort
+      {connect, syn_ack, shut_wr, fin_old_ack, linger0, close},                // CLOSING abort
+      {connect, syn_ack, fin_ack_all, shut_wr, linger0, close},                // LAST-ACK abort
+      {connect, syn_ack, shut_wr, ack_all, fin_ack_all, linger0, close},       // TIME-WAIT abort
+      {connect, syn_ack, close, ack_all, advance_event(AdvanceGen::Unit::Minutes, 5)},  // orphan FIN-WAIT-2
+      {connect, syn_ack, fin_ack_all, close, advance_event(AdvanceGen::Unit::Minutes, 240)},  // LAST-ACK R2
+  };
+  std::vector<SessionInput> out;
+  for (std::uint8_t profile = 0; profile < 3; ++profile) {
+    for (const auto& body : bodies) {
+      SessionInput in;
+      in.profile = profile;
+      in.events = body;
+      out.push_back(std::move(in));
+    }
+  }
+  return out;
+}
 
 std::optional<SessionInput> from_script(const script::Script& script, std::uint8_t profile) {
   return Converter(script, profile).run();
@@ -266,6 +321,16 @@ Result<std::map<std::string, std::size_t>> write_seed_corpora(const std::string&
         ++counts["fuzz_codec"];
       }
     }
+  }
+  std::size_t h = 0;
+  for (const SessionInput& in : handcrafted_seeds()) {
+    const auto bytes = encode(in);
+    if (auto r = write_file(fs::path(out_dir) / "fuzz_session" / ("handcrafted-" + std::to_string(h++)),
+                            std::string(bytes.begin(), bytes.end()));
+        !r) {
+      return r.error();
+    }
+    ++counts["fuzz_session"];
   }
   std::size_t i = 0;
   for (const char* text : kConfigSeeds) {

@@ -19,6 +19,11 @@ namespace synack::fuzz {
 // and assertions have no session counterpart and are skipped. nullopt when nothing converts.
 std::optional<SessionInput> from_script(const script::Script& script, std::uint8_t profile = 0);
 
+// Hand-written sessions for arcs the shipped scripts do not reach: ABORT (SO_LINGER 0 + close)
+// in FIN-WAIT-1, FIN-WAIT-2, CLOSING, LAST-ACK and TIME-WAIT (after shutdown(SHUT_WR)), the
+// orphan FIN-WAIT-2 timeout, LAST-ACK retransmission give-up. One per profile each.
+std::vector<SessionInput> handcrafted_seeds();
+
 // Writes <out>/fuzz_session, fuzz_script_parser, fuzz_codec and fuzz_config seed files built
 // from every .pkt under `scripts_dir`. Returns the number of files written per fuzzer.
 Result<std::map<std::string, std::size_t>> write_seed_corpora(const std::string& scripts_dir,

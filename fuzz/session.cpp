@@ -36,6 +36,15 @@ constexpr std::size_t kNoEvent = static_cast<std::size_t>(-1);
 const net::IpAddress kLocal = net::IpAddress::v4(192, 0, 2, 1);
 const net::IpAddress kRemote = net::IpAddress::v4(198, 51, 100, 1);
 
+// run::stream_bytes into a reused buffer: byte i is stream_byte(offset + i), computed by adding
+// the multiplier instead of multiplying (same value modulo 2^64).
+void fill_stream(std::vector<std::uint8_t>& out, std::uint64_t offset, std::size_t length) {
+  out.resize(length);
+  constexpr std::uint64_t kStep = 2654435761u;
+  std::uint64_t v = offset * kStep;
+  for (std::size_t i = 0; i < length; ++i, v += kStep) out[i] = static_cast<std::uint8_t>(v >> 13);
+}
+
 std::uint32_t mix(std::uint32_t h, std::uint32_t v) {
   h ^= v + 0x9e3779b9u + (h << 6) + (h >> 2);
   return h;
@@ -46,6 +55,7 @@ class Runner {
   Runner(const SessionInput& in, const SessionOptions& opt)
       : in_(in), opt_(opt), stack_(make_config(in, opt), {kLocal}) {
     stack_.set_trace([this](const reference::TraceEvent& e) { on_trace(e); });
+    result_.feature_list.reserve(64);
   }
 
   SessionResult run() {
@@ -219,6 +229,10 @@ class Runner {
         f.state = f.detail.substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
       }
     }
+    if (f.state == "-") {
+      // A stack-wide invariant: name the state of the newest connection instead.
+      if (const Tcb* t = newest_connection()) f.state = std::string(reference::to_string(t->state));
+    }
     finish(std::move(f), index);
     return false;
   }
@@ -267,7 +281,8 @@ class Runner {
     return best;
   }
 
-  net::Segment build(const SegmentGen& g) {
+  // Builds the segment in `seg_`, whose vectors keep their capacity from event to event.
+  const net::Segment& build(const SegmentGen& g) {
     std::uint16_t port = kListenPort;
     const Tcb* t = nullptr;
     if (g.port == 0) {
@@ -278,7 +293,8 @@ class Runner {
       t = connection_on(port, true);
       if (!t) t = connection_on(port, false);
     }
-    net::Segment s;
+    net::Segment& s = seg_;
+    s.ack = 0;
     s.src = kRemote;
     s.dst = kLocal;
     s.sport = kPeerPort;
@@ -303,11 +319,12 @@ class Runner {
     }
     s.window = g.window;
     s.urgent = g.urgent;
+    s.options.clear();
     options(g, t, s.options);
     // As run::build_inbound: a SYN names the peer's ISN, payload bytes follow the peer's stream.
     if (s.has(net::flag::SYN)) peer_isn_ = s.seq;
     const std::uint32_t first = peer_isn_ ? *peer_isn_ + 1 : 1;
-    s.payload = run::stream_bytes(static_cast<std::uint32_t>(s.seq - first), g.payload_len);
+    fill_stream(s.payload, static_cast<std::uint32_t>(s.seq - first), g.payload_len);
     return s;
   }
 
@@ -366,7 +383,7 @@ class Runner {
   }
 
   void segment(const SegmentGen& g) {
-    net::Segment s = build(g);
+    const net::Segment& s = build(g);
     cause_ = s.has(net::flag::RST) ? Cause::RcvRst : Cause::RcvSegment;
     // RFC 5961 §3.2 / RFC 9293 §3.10.7.4: only a RST at exactly RCV.NXT may reset.
     const Tcb* before = connection_on(s.dport, true);
@@ -476,7 +493,8 @@ class Runner {
         if (!p) return;
         const int fd = p->fd;
         // As the reference target's write(): keep writing until all is taken or it refuses.
-        const std::vector<std::uint8_t> data = run::stream_bytes(written_[slot(fd)], c.arg);
+        std::vector<std::uint8_t>& data = buf_;
+        fill_stream(data, written_[slot(fd)], c.arg);
         std::size_t done = 0;
         std::int64_t r = 0;
         while (done < data.size()) {
@@ -614,7 +632,8 @@ class Runner {
   std::vector<Fd> fds_;               // open descriptors, oldest first
   std::array<std::uint64_t, kFdSlots> written_{};  // per fd number, never reset (as the executor)
   std::array<std::uint64_t, kFdSlots> read_{};
-  std::vector<std::uint8_t> buf_;
+  std::vector<std::uint8_t> buf_;    // send data / read data, reused
+  net::Segment seg_;                  // the segment being injected, reused
   std::optional<std::uint32_t> peer_isn_;
   std::uint32_t last_tsval_ = 0;
   bool emitted_ = false;

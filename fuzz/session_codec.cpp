@@ -11,6 +11,7 @@
 //     Advance: u8 unit, u16 amount
 //
 // decode() folds every value into its range, so encode(decode(b)) decodes to the same input.
+#include <algorithm>
 #include <sstream>
 
 #include "fuzz/session.h"
@@ -162,6 +163,7 @@ SessionInput decode(std::span<const std::uint8_t> bytes, std::size_t max_events)
   Reader r(bytes);
   SessionInput in;
   in.profile = r.u8() % 3;
+  in.events.reserve(std::min(max_events, bytes.size() / 4 + 1));
   while (!r.done() && in.events.size() < max_events) {
     Event e;
     e.kind = fold<Event::Kind>(r.u8());

@@ -451,6 +451,7 @@ std::vector<std::vector<std::uint8_t>> script_seeds(std::ostream& err) {
       if (auto s = fuzz::from_script(*parsed.script, p)) seeds.push_back(fuzz::encode(*s));
   }
   if (seeds.empty()) err << "synack fuzz: no seed scripts found under " << scripts.string() << "\n";
+  for (const auto& s : fuzz::handcrafted_seeds()) seeds.push_back(fuzz::encode(s));
   return seeds;
 }
 

@@ -100,7 +100,21 @@ std::vector<std::uint8_t> wrap_ipv4(const Segment& seg, const IpAddress& src, co
   ip.flags(Tins::IP::DONT_FRAGMENT);
   ip.protocol(IPPROTO_TCP);
   ip.inner_pdu(new Tins::RawPDU(std::move(tcp)));  // takes ownership; avoids a copy of the bytes
-  return ip.serialize();
+  std::vector<std::uint8_t> bytes = ip.serialize();
+  // libtins fills an unspecified source (0.0.0.0) from a routing lookup of the host; the wire must
+  // carry exactly the segment's address, so put it back and recompute the header checksum.
+  if (std::equal(src.bytes.begin(), src.bytes.begin() + 4, bytes.begin() + 12) == false) {
+    std::copy(src.bytes.begin(), src.bytes.begin() + 4, bytes.begin() + 12);
+    const std::size_t header = static_cast<std::size_t>(bytes[0] & 0x0F) * 4;
+    bytes[10] = bytes[11] = 0;
+    std::uint32_t sum = 0;
+    for (std::size_t i = 0; i + 1 < header; i += 2) sum += static_cast<std::uint32_t>(bytes[i] << 8 | bytes[i + 1]);
+    while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+    const auto checksum = static_cast<std::uint16_t>(~sum);
+    bytes[10] = static_cast<std::uint8_t>(checksum >> 8);
+    bytes[11] = static_cast<std::uint8_t>(checksum);
+  }
+  return bytes;
 }
 
 std::vector<std::uint8_t> wrap_ipv6(const Segment& seg, const IpAddress& src, const IpAddress& dst,

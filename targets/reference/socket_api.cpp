@@ -227,6 +227,10 @@ int Stack::connect(int fd, const net::IpAddress& addr, std::uint16_t port) {
     s->bound_any = false;
     s->local = Endpoint{local_addr, p};
   }
+  // A connection is named by its 4-tuple, so another live connection with the same one (e.g. a
+  // SYN-RECEIVED child on the port this socket is bound to) makes the connect fail, as on Linux.
+  // (Found by the session fuzzer: two live TCBs shared one 4-tuple.)
+  if (by_tuple_.count(FourTuple{Endpoint{local_addr, s->local.port}, Endpoint{addr, port}})) return -EADDRNOTAVAIL;
   Tcb& tcb = new_tcb();
   tcb.local = Endpoint{local_addr, s->local.port};
   tcb.remote = Endpoint{addr, port};

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "fuzz/session.h"
+#include "fuzz/seeds.h"
 #include "helpers.h"
 
 namespace synack::fuzz {
@@ -112,6 +113,29 @@ TEST(Transitions, MergeAccumulates) {
   a.merge(b);
   EXPECT_EQ(a.count(), 2u);
   EXPECT_EQ(a.covered().size(), 2u);
+}
+
+}  // namespace
+}  // namespace synack::fuzz
+
+namespace synack::fuzz {
+namespace {
+
+// The hand-written seeds reach the arcs they are written for (with every profile).
+TEST(Transitions, HandcraftedSeedsReachTheirArcs) {
+  TransitionSet all;
+  for (const SessionInput& in : handcrafted_seeds()) {
+    const SessionResult r = run_session(in);
+    EXPECT_FALSE(r.finding) << (r.finding ? r.finding->detail : "");
+    all.merge(r.transitions);
+  }
+  EXPECT_TRUE(covers(all, State::FinWait1, Cause::Abort, State::Closed));
+  EXPECT_TRUE(covers(all, State::FinWait2, Cause::Abort, State::Closed));
+  EXPECT_TRUE(covers(all, State::Closing, Cause::Abort, State::Closed));
+  EXPECT_TRUE(covers(all, State::LastAck, Cause::Abort, State::Closed));
+  EXPECT_TRUE(covers(all, State::LastAck, Cause::Timeout, State::Closed));
+  std::cout << "[ handmade ] " << all.count() << " transitions; uncovered:\n";
+  for (const auto& u : all.uncovered()) std::cout << "    " << u << "\n";
 }
 
 }  // namespace

@@ -468,3 +468,34 @@ TEST(DecodeErrors, Ipv4HeaderOptionsAreSkipped) {
 
 }  // namespace
 }  // namespace synack::net
+
+namespace synack::net {
+namespace {
+
+// Found by fuzz_codec: an unspecified IPv4 source must stay 0.0.0.0 on the wire (libtins would
+// fill in an address of the host), with a valid header and TCP checksum.
+TEST(CodecRegression, UnspecifiedIpv4SourceSurvivesEncode) {
+  Segment s;
+  s.src = IpAddress::v4(0, 0, 0, 0);
+  s.dst = IpAddress::v4(192, 0, 2, 1);
+  s.sport = 34000;
+  s.dport = 8080;
+  s.flags = flag::SYN;
+  s.window = 1000;
+  const auto bytes = encode(s);
+  EXPECT_EQ(bytes[12], 0);
+  EXPECT_EQ(bytes[15], 0);
+  auto back = decode(bytes);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->src, s.src);
+  EXPECT_TRUE(back->checksum_ok);
+  EXPECT_EQ(encode(*back), bytes);
+  // The IPv4 header checksum verifies (sums to 0xFFFF).
+  std::uint32_t sum = 0;
+  for (std::size_t i = 0; i < 20; i += 2) sum += static_cast<std::uint32_t>(bytes[i] << 8 | bytes[i + 1]);
+  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+  EXPECT_EQ(sum, 0xFFFFu);
+}
+
+}  // namespace
+}  // namespace synack::net

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "harness/run/connection.h"
 #include "fuzz/session.h"
 
 namespace synack::fuzz {
@@ -280,20 +281,6 @@ const char* call_name(CallKind k) {
   }
 }
 
-std::string flag_text(std::uint16_t f) {
-  std::string s;
-  if (f & net::flag::SYN) s += 'S';
-  if (f & net::flag::FIN) s += 'F';
-  if (f & net::flag::RST) s += 'R';
-  if (f & net::flag::PSH) s += 'P';
-  if (f & net::flag::URG) s += 'U';
-  if (f & net::flag::ECE) s += 'E';
-  if (f & net::flag::CWR) s += 'W';
-  if (f & net::flag::AE) s += 'A';
-  if (f & net::flag::ACK) s += '.';
-  return s.empty() ? "-" : s;
-}
-
 }  // namespace
 
 std::string describe(const Event& e) {
@@ -301,7 +288,7 @@ std::string describe(const Event& e) {
   switch (e.kind) {
     case Event::Kind::Segment: {
       const SegmentGen& s = e.segment;
-      out << "segment " << flag_text(s.flags) << " seq " << seq_base_name(s.seq.base);
+      out << "segment " << run::script_flags(s.flags) << " seq " << seq_base_name(s.seq.base);
       if (s.seq.base == SeqRef::Base::Raw) out << " " << static_cast<std::uint32_t>(s.seq.delta);
       else out << std::showpos << s.seq.delta << std::noshowpos;
       if (s.flags & net::flag::ACK) {

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "harness/net/codec.h"
+#include "harness/run/connection.h"
 #include "harness/script/parser.h"
 
 namespace synack::fuzz {
@@ -22,20 +23,6 @@ struct Mirror {
   std::optional<std::uint16_t> stack_port;
   std::optional<std::uint32_t> stack_isn;
 };
-
-std::string flags_text(std::uint16_t f) {
-  std::string s;
-  if (f & net::flag::SYN) s += 'S';
-  if (f & net::flag::FIN) s += 'F';
-  if (f & net::flag::RST) s += 'R';
-  if (f & net::flag::PSH) s += 'P';
-  if (f & net::flag::URG) s += 'U';
-  if (f & net::flag::ECE) s += 'E';
-  if (f & net::flag::CWR) s += 'W';
-  if (f & net::flag::AE) s += 'A';
-  if (f & net::flag::ACK) s += '.';
-  return s.empty() ? "-" : s;
-}
 
 // `sack_shift` is subtracted from SACK edges (inbound SACK blocks are written relative to the
 // stack's ISN; outbound ones are the peer's literal numbers).
@@ -98,7 +85,7 @@ std::string inbound_line(const net::Segment& s, Mirror& m) {
     p.dst_port = s.dport;
   }
   const std::uint32_t isn = m.stack_isn.value_or(0);
-  p.flags = flags_text(s.flags);
+  p.flags = run::script_flags(s.flags);
   p.seq_start = s.seq;
   p.payload_len = static_cast<std::uint32_t>(s.payload.size());
   p.seq_end = s.seq + p.payload_len;
@@ -123,7 +110,7 @@ std::string outbound_line(const net::Segment& sent, Mirror& m) {
   }
   if (s.has(net::flag::SYN)) m.stack_isn = s.seq;  // written as relative 0
   const std::uint32_t isn = m.stack_isn.value_or(0);
-  p.flags = flags_text(s.flags);
+  p.flags = run::script_flags(s.flags);
   p.seq_start = s.seq - isn;
   p.payload_len = static_cast<std::uint32_t>(s.payload.size());
   p.seq_end = p.seq_start + p.payload_len;

@@ -45,6 +45,20 @@ std::uint16_t parse_flags(const std::string& flags) {
   return bits;
 }
 
+std::string script_flags(std::uint16_t f) {
+  std::string s;
+  if (f & net::flag::SYN) s += 'S';
+  if (f & net::flag::FIN) s += 'F';
+  if (f & net::flag::RST) s += 'R';
+  if (f & net::flag::PSH) s += 'P';
+  if (f & net::flag::URG) s += 'U';
+  if (f & net::flag::ECE) s += 'E';
+  if (f & net::flag::CWR) s += 'W';
+  if (f & net::flag::AE) s += 'A';
+  if (f & net::flag::ACK) s += '.';
+  return s.empty() ? "-" : s;
+}
+
 namespace {
 
 // An option as written, in the wire form it names. `sack_shift` is added to SACK edges and

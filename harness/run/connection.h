@@ -38,6 +38,7 @@ inline std::uint8_t stream_byte(std::uint64_t offset) {
 std::vector<std::uint8_t> stream_bytes(std::uint64_t offset, std::size_t length);
 
 std::uint16_t parse_flags(const std::string& flags);  // "S." -> SYN|ACK; "-" -> 0
+std::string script_flags(std::uint16_t flags);        // SYN|ACK -> "S."; 0 -> "-" (parse_flags' inverse)
 
 // Builds the wire segment for an inbound '<' line (and learns the peer ISN from a SYN).
 net::Segment build_inbound(const script::PacketSpec& spec, Connection& conn,

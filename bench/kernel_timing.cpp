@@ -27,7 +27,9 @@ using namespace synack;
 namespace {
 
 struct Deltas {
-  std::vector<long long> outbound, inbound;
+  std::vector<long long> immediate;  // '>' lines at +0: the stack answers at once (harness path)
+  std::vector<long long> timed;      // '>' lines later than the previous event: the stack's timers
+  std::vector<long long> inbound;    // '<' lines: injection versus schedule
 };
 
 // Runs one script in a forked child with its own namespace; the child writes its deltas.
@@ -48,12 +50,15 @@ bool run_one(const std::string& path, Deltas& d, int& passed) {
     auto r = run::execute(*parsed.script, **target, {});
     std::string out = r.verdict.status == run::Status::Pass ? "P\n" : "F\n";
     // Lines with a time range ("+0~+.5") allow any time in it: not a measure of accuracy.
-    std::set<int> ranged;
-    for (const auto& ev : parsed.script->events)
+    std::set<int> ranged, immediate;
+    for (const auto& ev : parsed.script->events) {
       if (ev.time.range_end) ranged.insert(ev.loc.line);
+      if (ev.time.start.kind == script::TimePoint::Kind::Relative && ev.time.start.usecs == 0) immediate.insert(ev.loc.line);
+    }
     for (const auto& e : r.trace.entries) {
       if (!e.scripted_time || ranged.count(e.line)) continue;
-      if (e.kind == run::TraceEntry::Kind::Observed) out += "o " + std::to_string(e.time - *e.scripted_time) + "\n";
+      if (e.kind == run::TraceEntry::Kind::Observed)
+        out += std::string(immediate.count(e.line) ? "o " : "t ") + std::to_string(e.time - *e.scripted_time) + "\n";
       if (e.kind == run::TraceEntry::Kind::Injected) out += "i " + std::to_string(e.time - *e.scripted_time) + "\n";
     }
     (void)!::write(fds[1], out.data(), out.size());
@@ -74,7 +79,7 @@ bool run_one(const std::string& path, Deltas& d, int& passed) {
   while (pos < text.size()) {
     const std::size_t end = text.find('\n', pos);
     const std::string line = text.substr(pos, end - pos);
-    (line[0] == 'o' ? d.outbound : d.inbound).push_back(std::atoll(line.c_str() + 2));
+    (line[0] == 'o' ? d.immediate : line[0] == 't' ? d.timed : d.inbound).push_back(std::atoll(line.c_str() + 2));
     pos = end == std::string::npos ? text.size() : end + 1;
   }
   return true;
@@ -84,7 +89,7 @@ void print(const char* name, std::vector<long long> v) {
   if (v.empty()) return;
   std::sort(v.begin(), v.end());
   auto pct = [&](double p) { return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))]; };
-  std::printf("  %-28s n=%-5zu p50 %6lld us   p90 %6lld us   p99 %6lld us   max %6lld us\n", name, v.size(), pct(0.5),
+  std::printf("  %-31s n=%-5zu p50 %6lld us   p90 %6lld us   p99 %6lld us   max %6lld us\n", name, v.size(), pct(0.5),
               pct(0.9), pct(0.99), v.back());
 }
 
@@ -112,13 +117,14 @@ int main(int argc, char** argv) {
     oversleep.push_back(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count() - 1000);
   }
   std::printf("kernel_timing: %zu scripts x %d rounds, %d/%d passed\n", files->size(), rounds, passed, runs);
-  print("outbound (observed-scripted)", d.outbound);
+  print("outbound, immediate (+0)", d.immediate);
+  print("outbound, timer-driven", d.timed);
   print("inbound (injected-scheduled)", d.inbound);
   print("baseline: 1 ms ppoll oversleep", oversleep);
-  std::sort(d.outbound.begin(), d.outbound.end());
+  std::sort(d.immediate.begin(), d.immediate.end());
   std::sort(oversleep.begin(), oversleep.end());
-  if (!d.outbound.empty() && oversleep[oversleep.size() / 2] > 0)
-    std::printf("  outbound p99 / baseline p50: %.1f\n",
-                static_cast<double>(d.outbound[d.outbound.size() * 99 / 100]) / static_cast<double>(oversleep[oversleep.size() / 2]));
+  if (!d.immediate.empty() && oversleep[oversleep.size() / 2] > 0)
+    std::printf("  immediate outbound p99 / baseline p50: %.2f\n",
+                static_cast<double>(d.immediate[d.immediate.size() * 99 / 100]) / static_cast<double>(oversleep[oversleep.size() / 2]));
   return 0;
 }

@@ -267,8 +267,12 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     for (const auto& [key, value] : settings) {
       if (key == "profile") continue;
       std::string name = key.rfind("overrides.", 0) == 0 ? key.substr(10) : key;
-      if (auto r = stack_config->set(name, setting_text(value)); !r)
-        { err << "synack run: " << config_path << ": target.reference." << key << ": " << r.error().message << "\n"; return kExitUsage; }
+      if (auto r = stack_config->set(name, setting_text(value)); !r) {
+        const auto& at = config.targets_at["reference"];
+        const auto where = at.count(key) ? at.at(key) : config_path;
+        err << "synack run: " << where << ": target.reference." << key << ": " << r.error().message << "\n";
+        return kExitUsage;
+      }
     }
     if (parsed.has("set")) {
       for (const auto& kv : parsed.values.at("set")) {

@@ -172,7 +172,7 @@ class ConfigReader {
       const toml::table* settings = expect_table(node, key, dotted);
       if (settings == nullptr) return;
       auto& out = config_.targets[name];
-      read_settings(*settings, dotted, "", out);
+      read_settings(*settings, dotted, "", out, config_.targets_at[name]);
       if (error_) return;
     }
   }
@@ -180,12 +180,14 @@ class ConfigReader {
   // Scalars by key; nested tables flattened: [target.reference.overrides] rto_min_ms = 200
   // becomes "overrides.rto_min_ms".
   void read_settings(const toml::table& table, const std::string& at, const std::string& prefix,
-                     std::map<std::string, SettingValue>& out) {
+                     std::map<std::string, SettingValue>& out, std::map<std::string, std::string>& where) {
     for (auto&& [key, node] : table) {
       const std::string name = prefix + std::string(key.str());
       const std::string dotted = at + "." + std::string(key.str());
+      where[name] = source_ + ":" + std::to_string(key.source().begin.line) + ":" +
+                    std::to_string(key.source().begin.column);
       if (const toml::table* nested = node.as_table()) {
-        read_settings(*nested, dotted, name + ".", out);
+        read_settings(*nested, dotted, name + ".", out, where);
       } else if (node.is_string()) {
         out[name] = *node.value<std::string>();
       } else if (node.is_integer()) {

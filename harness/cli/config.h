@@ -46,6 +46,9 @@ struct Config {
   std::optional<double> tolerance_percent;
   // [target.<name>]: profile and everything else, by key (nested tables flattened with '.').
   std::map<std::string, std::map<std::string, SettingValue>> targets;
+  // Where each of those settings stands: targets_at[name][key] = "synack.toml:12:1", so a value
+  // the target rejects later can be reported at its place.
+  std::map<std::string, std::map<std::string, std::string>> targets_at;
 };
 
 // Parses TOML text. Errors: "synack.toml:4:9: run.jobs: expected an integer >= 1, found string".

@@ -127,6 +127,12 @@ TEST(Cli, ConfigFileErrorsNameTheFile) {
   auto r = cli({"run", "--config", (dir / "synack.toml").string(), kSource + "/scripts"});
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("synack.toml:2"), std::string::npos) << r.err;
+  // A stack setting the reference target rejects is reported at its line too.
+  std::ofstream(dir / "synack.toml") << "[target.reference]\nprofile = \"linux\"\n[target.reference.overrides]\nrto_minn_ms = 200\n";
+  auto bad_key = cli({"run", "--config", (dir / "synack.toml").string(), kSource + "/scripts"});
+  EXPECT_EQ(bad_key.status, 2);
+  EXPECT_NE(bad_key.err.find("synack.toml:4:1: target.reference.overrides.rto_minn_ms: unknown stack setting"),
+            std::string::npos) << bad_key.err;
   fs::remove_all(dir);
 }
 

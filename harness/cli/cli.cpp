@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <iomanip>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <sstream>
 
 #include "harness/catalog/catalog.h"
@@ -183,21 +185,25 @@ std::string utc_now() {
 
 namespace {
 
+// The directory at or above `path` (a file or directory) that holds `name`, if any.
+std::optional<std::filesystem::path> find_upward(const std::string& path, const std::string& name) {
+  std::error_code ec;
+  auto dir = std::filesystem::absolute(path, ec);
+  if (ec) return std::nullopt;
+  if (!std::filesystem::is_directory(dir)) dir = dir.parent_path();
+  for (; !dir.empty(); dir = dir.parent_path()) {
+    if (std::filesystem::exists(dir / name)) return dir;
+    if (dir == dir.parent_path()) break;
+  }
+  return std::nullopt;
+}
+
 // The requirement catalog: --catalog, else the first rfc9293.toml found in a given path or one
 // of its parent directories (so `synack run scripts/handshake` finds scripts/rfc9293.toml).
 std::string find_catalog(const ParsedArgs& parsed) {
   if (auto c = parsed.get("catalog")) return *c;
-  for (const auto& p : parsed.positional) {
-    std::error_code ec;
-    auto dir = std::filesystem::absolute(p, ec);
-    if (ec) continue;
-    if (!std::filesystem::is_directory(dir)) dir = dir.parent_path();
-    for (; !dir.empty(); dir = dir.parent_path()) {
-      auto candidate = dir / "rfc9293.toml";
-      if (std::filesystem::is_regular_file(candidate)) return candidate.string();
-      if (dir == dir.parent_path()) break;
-    }
-  }
+  for (const auto& p : parsed.positional)
+    if (auto dir = find_upward(p, "rfc9293.toml")) return (*dir / "rfc9293.toml").string();
   return "";
 }
 
@@ -309,12 +315,15 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (!files) { err << "synack run: " << files.error().message << "\n"; return kExitUsage; }
   if (files->empty()) { err << "synack run: no .pkt scripts found" << (filter.empty() ? "" : " matching '" + filter + "'") << "\n"; return kExitUsage; }
 
-  // Known deviations: <dir>/expected/<target>.toml for each directory given.
+  // Known deviations: expected/<target>.toml beside the scripts
+  // (found at or above each path given, so a single script gets its directory's list too).
   std::vector<ExpectedDeviations> expected;
+  std::set<std::string> loaded;
   for (const auto& p : parsed.positional) {
-    const auto file = std::filesystem::path(p) / "expected" / (target + ".toml");
-    if (!std::filesystem::is_directory(p) || !std::filesystem::exists(file)) continue;
-    auto e = load_expected(file.string(), p);
+    const std::string rel = "expected/" + target + ".toml";
+    auto root = find_upward(p, rel);
+    if (!root || !loaded.insert(root->string()).second) continue;
+    auto e = load_expected((*root / rel).string(), root->string());
     if (!e) { err << "synack run: " << e.error().message << "\n"; return kExitUsage; }
     expected.push_back(std::move(*e));
   }

@@ -172,7 +172,9 @@ net::Segment build_inbound(const script::PacketSpec& spec, Connection& conn,
       s.options.push_back(to_wire_option(o, isn, ecr_shift));
     }
   }
-  s.payload = stream_bytes(conn.peer_stream_offset(spec.seq_start), spec.payload_len);
+  // Data on a SYN starts after it: the SYN takes the first sequence number.
+  const std::uint32_t data_seq = spec.seq_start + (s.has(net::flag::SYN) ? 1 : 0);
+  s.payload = stream_bytes(conn.peer_stream_offset(data_seq), spec.payload_len);
   return s;
 }
 
@@ -231,7 +233,8 @@ std::vector<std::string> match_outbound(const script::PacketSpec& spec, const ne
 
   // Payload bytes: the stack must send exactly the bytes the application wrote, in order.
   if (seg.payload.size() == spec.payload_len && !seg.payload.empty() && rel_seq == spec.seq_start) {
-    const std::uint64_t offset = static_cast<std::uint32_t>(rel_seq - 1);
+    // The first data byte is relative sequence 1; on a SYN (TFO) the data follows the SYN.
+    const std::uint64_t offset = static_cast<std::uint32_t>(rel_seq - 1 + (seg.has(net::flag::SYN) ? 1 : 0));
     for (std::size_t i = 0; i < seg.payload.size(); ++i) {
       if (seg.payload[i] != stream_byte(offset + i)) {
         diffs.push_back("payload byte " + std::to_string(i) + " differs from the data written");

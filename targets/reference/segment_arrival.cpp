@@ -153,8 +153,13 @@ void Stack::segment_to_syn_sent(Tcb& tcb, const net::Segment& seg) {
     trace(&tcb, "3.10.7.3 fifth: neither SYN nor RST, dropped");
     return;
   }
+  // The window our SYN offered was recorded as an edge past a RCV.NXT that meant nothing yet;
+  // now that IRS is known, RCV.WND is that offer counted from IRS+1 (else text or a FIN in the
+  // SYN-ACK would meet a zero window; found by the session fuzzer).
+  const std::uint32_t offered = tcb.rcv_adv - tcb.rcv_nxt;
   tcb.irs = seg.seq;
   tcb.rcv_nxt = seg.seq + 1;
+  tcb.rcv_adv = tcb.rcv_nxt + offered;
   negotiate_options(tcb, seg);
   if (has_ack) {
     take_rtt_sample(tcb, seg.ack);

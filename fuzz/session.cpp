@@ -324,7 +324,9 @@ class Runner {
     // As run::build_inbound: a SYN names the peer's ISN, payload bytes follow the peer's stream.
     if (s.has(net::flag::SYN)) peer_isn_ = s.seq;
     const std::uint32_t first = peer_isn_ ? *peer_isn_ + 1 : 1;
-    fill_stream(s.payload, static_cast<std::uint32_t>(s.seq - first), g.payload_len);
+    // As the executor does (run::build_inbound): data on a SYN starts after the SYN.
+    const std::uint32_t data_seq = s.seq + (s.has(net::flag::SYN) ? 1 : 0);
+    fill_stream(s.payload, static_cast<std::uint32_t>(data_seq - first), g.payload_len);
     return s;
   }
 

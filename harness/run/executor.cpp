@@ -160,7 +160,7 @@ class Execution {
   std::optional<Observation> next_segment(Micros deadline);
   void check_stale(const Event& ev, Micros sched);
   void complete_call(const Observation& o);
-  void finish_pending(const Event* ev);
+  void finish_pending();
 
   void run_event(const Event& ev);
   void inbound(const Event& ev, const PacketSpec& spec, Micros sched);
@@ -297,7 +297,7 @@ void Execution::complete_call(const Observation& o) {
 }
 
 // Waits for every blocking call still in flight.
-void Execution::finish_pending(const Event* ev) {
+void Execution::finish_pending() {
   while (!pending_.empty() && !stopped()) {
     const PendingCall& p = pending_.begin()->second;
     const Micros deadline = p.want_end ? *p.want_end + tolerance(*p.want_end - p.start)
@@ -312,7 +312,6 @@ void Execution::finish_pending(const Event* ev) {
     }
     absorb(std::move(*o));
   }
-  (void)ev;
 }
 
 void Execution::run_event(const Event& ev) {
@@ -421,7 +420,7 @@ void Execution::syscall(const Event& ev, const script::SyscallSpec& spec, Micros
   wait_until(sched);
   check_stale(ev, sched);
   // A blocking call still in flight returns before the next call starts (as in packetdrill).
-  finish_pending(&ev);
+  finish_pending();
   if (stopped()) return;
   PreparedCall prepared = prepare_call(spec, ctx_);
   if (!prepared.unsupported.empty()) return stop_with(Status::Skipped, &ev, prepared.unsupported + " is not supported yet");
@@ -446,7 +445,7 @@ void Execution::syscall(const Event& ev, const script::SyscallSpec& spec, Micros
   if (outcome.pending) {
     // Without "t1...t2" the call must return at once (within the tolerance).
     pending_[outcome.id] = PendingCall{&ev, call, issued, want_end ? want_end : std::optional<Micros>(issued)};
-    if (!want_end) finish_pending(&ev);
+    if (!want_end) finish_pending();
     return;
   }
   // Returned at once: check it through the same path as a completed blocking call.
@@ -502,7 +501,7 @@ void Execution::assertion(const Event& ev, const script::AssertSpec& spec) {
 }
 
 void Execution::finish() {
-  finish_pending(nullptr);
+  finish_pending();
   if (stopped()) return;
   // Segments the stack sent before the last event completed were not in the script. Segments
   // caused by the last event itself (at its own time) are allowed, as in packetdrill.

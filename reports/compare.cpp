@@ -96,8 +96,15 @@ CompareResult compare_runs(const std::vector<run::RunResult>& runs) {
   CompareResult result;
   std::vector<std::string> order;
   std::map<std::string, std::vector<const run::ScriptResult*>> by_path;
+  // Runs of one target under different profiles are told apart by their profile.
+  auto label = [&](const run::RunResult& run) {
+    const bool shared = std::count_if(runs.begin(), runs.end(), [&](const run::RunResult& o) {
+                          return o.target == run.target;
+                        }) > 1;
+    return shared && !run.profile.empty() ? run.target + "/" + run.profile : run.target;
+  };
   for (std::size_t r = 0; r < runs.size(); ++r) {
-    result.targets.push_back(runs[r].target);
+    result.targets.push_back(label(runs[r]));
     for (const auto& script : runs[r].scripts) {
       const std::string path = normalized_path(script.path);
       auto [it, inserted] = by_path.try_emplace(path, runs.size(), nullptr);

@@ -315,12 +315,16 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (!files) { err << "synack run: " << files.error().message << "\n"; return kExitUsage; }
   if (files->empty()) { err << "synack run: no .pkt scripts found" << (filter.empty() ? "" : " matching '" + filter + "'") << "\n"; return kExitUsage; }
 
-  // Known deviations: expected/<target>.toml beside the scripts
-  // (found at or above each path given, so a single script gets its directory's list too).
+  // Known deviations: expected/<target>.toml beside the scripts (found at or above each path
+  // given, so a single script gets its directory's list too). The suite is written for the
+  // reference's rfc profile; another profile models another system and has its own list,
+  // expected/reference-<profile>.toml.
+  const std::string expected_name =
+      target == "reference" && !profile.empty() && profile != "rfc" ? "reference-" + profile : target;
   std::vector<ExpectedDeviations> expected;
   std::set<std::string> loaded;
   for (const auto& p : parsed.positional) {
-    const std::string rel = "expected/" + target + ".toml";
+    const std::string rel = "expected/" + expected_name + ".toml";
     auto root = find_upward(p, rel);
     if (!root || !loaded.insert(root->string()).second) continue;
     auto e = load_expected((*root / rel).string(), root->string());

@@ -142,6 +142,18 @@ class Runner {
     k = static_cast<std::uint8_t>(e.state);
     const bool passive = e.conn < passive_.size() && passive_[e.conn];
     transition(from, e.state, passive);
+    // One arriving segment can take a connection through two states (FIN-WAIT-1 -> FIN-WAIT-2 ->
+    // TIME-WAIT for a FIN that also acknowledges ours; SYN-RECEIVED -> ESTABLISHED -> CLOSE-WAIT
+    // for an ACK carrying a FIN). RFC 9293 §3.10.7.4 names the composite as one arc; count it too.
+    if (cause_ != Cause::RcvSegment) return;
+    if (segment_start_.size() <= e.conn) segment_start_.resize(e.conn + 16, {0, kUnknown});
+    auto& [epoch, start] = segment_start_[e.conn];
+    if (epoch != segment_epoch_) {
+      epoch = segment_epoch_;
+      start = static_cast<std::uint8_t>(from);
+    } else if (is_listed(static_cast<State>(start), Cause::RcvSegment, e.state)) {
+      (void)result_.transitions.add(static_cast<State>(start), Cause::RcvSegment, e.state);
+    }
   }
 
   void transition(State from, State to, bool passive) {
@@ -387,6 +399,7 @@ class Runner {
   void segment(const SegmentGen& g) {
     const net::Segment& s = build(g);
     cause_ = s.has(net::flag::RST) ? Cause::RcvRst : Cause::RcvSegment;
+    ++segment_epoch_;
     // RFC 5961 §3.2 / RFC 9293 §3.10.7.4: only a RST at exactly RCV.NXT may reset.
     const Tcb* before = connection_on(s.dport, true);
     const bool rst_check = before && s.has(net::flag::RST) && before->state != State::SynSent &&
@@ -631,6 +644,10 @@ class Runner {
   Cause cause_ = Cause::Other;
   std::vector<std::uint8_t> known_;   // last state seen per connection id
   std::vector<bool> passive_;         // connection id -> created by a SYN to a listener
+  // Per connection id: the segment (epoch) during which it last changed state, and its state
+  // before that segment, so two changes within one segment are also counted as one arc.
+  std::vector<std::pair<std::uint64_t, std::uint8_t>> segment_start_;
+  std::uint64_t segment_epoch_ = 1;
   std::vector<Fd> fds_;               // open descriptors, oldest first
   std::array<std::uint64_t, kFdSlots> written_{};  // per fd number, never reset (as the executor)
   std::array<std::uint64_t, kFdSlots> read_{};

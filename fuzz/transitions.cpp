@@ -95,6 +95,12 @@ bool TransitionSet::add(State from, Cause cause, State to) {
   return false;
 }
 
+bool is_listed(State from, Cause cause, State to) {
+  for (const Transition& t : kTransitions)
+    if (t.from == from && t.cause == cause && t.to == to) return true;
+  return false;
+}
+
 std::string format(const Transition& t) {
   return std::string(reference::to_string(t.from)) + " --" + t.event + "--> " +
          std::string(reference::to_string(t.to));

@@ -71,4 +71,7 @@ class TransitionSet {
 
 std::string format(const Transition& t);
 
+// Whether (from, cause, to) is one of the full set.
+bool is_listed(State from, Cause cause, State to);
+
 }  // namespace synack::fuzz

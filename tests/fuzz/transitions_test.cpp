@@ -68,12 +68,34 @@ TEST(Transitions, ActiveOpenResetAndTimeWait) {
   EXPECT_TRUE(covers(r.transitions, State::Closed, Cause::Connect, State::SynSent));
   EXPECT_TRUE(covers(r.transitions, State::SynSent, Cause::RcvSegment, State::Established));
   EXPECT_TRUE(covers(r.transitions, State::Established, Cause::Close, State::FinWait1));
-  // FIN + ACK of our FIN in one segment: the reference stack takes it as FIN-WAIT-1 -> FIN-WAIT-2
-  // (the ACK) then FIN-WAIT-2 -> TIME-WAIT (the FIN), or as the single arc of the eighth step.
-  EXPECT_TRUE(covers(r.transitions, State::FinWait1, Cause::RcvSegment, State::TimeWait) ||
-              (covers(r.transitions, State::FinWait1, Cause::RcvSegment, State::FinWait2) &&
-               covers(r.transitions, State::FinWait2, Cause::RcvSegment, State::TimeWait)));
+  // FIN + ACK of our FIN in one segment: the reference stack passes through FIN-WAIT-2 (the ACK,
+  // then the FIN); the session counts both steps and the single arc of the eighth step.
+  EXPECT_TRUE(covers(r.transitions, State::FinWait1, Cause::RcvSegment, State::FinWait2));
+  EXPECT_TRUE(covers(r.transitions, State::FinWait2, Cause::RcvSegment, State::TimeWait));
+  EXPECT_TRUE(covers(r.transitions, State::FinWait1, Cause::RcvSegment, State::TimeWait));
   EXPECT_TRUE(covers(r.transitions, State::TimeWait, Cause::Timeout, State::Closed));
+}
+
+// An ACK of the SYN-ACK that carries a FIN: SYN-RECEIVED -> ESTABLISHED -> CLOSE-WAIT in one
+// segment, counted as the eighth step's arc too; two separate segments do not make that arc.
+TEST(Transitions, OneSegmentThroughTwoStatesCountsTheCompositeArc) {
+  SessionInput in;
+  in.events.push_back(call(CallKind::Listen, 1, 1));
+  in.events.push_back(segment(f::SYN, {SeqRef::Base::Raw, 0}, {}));
+  in.events.push_back(segment(f::FIN | f::ACK, {SeqRef::Base::RcvNxt, 0}, {AckRef::Base::SndNxt, 0}));
+  const SessionResult r = run_session(in);
+  ASSERT_FALSE(r.finding) << r.finding->detail;
+  EXPECT_TRUE(covers(r.transitions, State::SynReceived, Cause::RcvSegment, State::Established));
+  EXPECT_TRUE(covers(r.transitions, State::Established, Cause::RcvSegment, State::CloseWait));
+  EXPECT_TRUE(covers(r.transitions, State::SynReceived, Cause::RcvSegment, State::CloseWait))
+      << ::testing::PrintToString(r.transitions.covered());
+
+  SessionInput apart = testing::passive_open();
+  apart.events.push_back(segment(f::FIN | f::ACK, {SeqRef::Base::RcvNxt, 0}, {AckRef::Base::SndNxt, 0}));
+  const SessionResult separate = run_session(apart);
+  ASSERT_FALSE(separate.finding) << separate.finding->detail;
+  EXPECT_TRUE(covers(separate.transitions, State::Established, Cause::RcvSegment, State::CloseWait));
+  EXPECT_FALSE(covers(separate.transitions, State::SynReceived, Cause::RcvSegment, State::CloseWait));
 }
 
 TEST(Transitions, ResetsAndAborts) {

@@ -233,6 +233,7 @@ struct Stats {
   std::uint64_t cov = 0;
   std::uint64_t ft = 0;
   std::uint64_t corpus = 0;
+  std::uint64_t peak_rss_mb = 0;  // largest "rss: NMb" libFuzzer reported (the worker's resident size)
 };
 
 // Parses a libFuzzer status line: "#1234\tNEW    cov: 55 ft: 66 corp: 7/89b ... exec/s: 1000".
@@ -253,6 +254,7 @@ void parse_status(const std::string& line, Stats& s) {
   if (auto v = field("ft: ")) s.ft = *v;
   if (auto v = field("corp: ")) s.corpus = *v;
   if (auto v = field("exec/s: ")) s.exec_per_s = *v;
+  if (auto v = field("rss: ")) s.peak_rss_mb = std::max(s.peak_rss_mb, *v);
 }
 
 struct Process {
@@ -262,6 +264,18 @@ struct Process {
   Stats stats;
   std::ofstream log;
 };
+
+// ASan keeps freed memory in a quarantine (256 MB by default) to catch use-after-free; in a
+// long-running fuzzing worker that alone held the resident size near 500 MB. 32 MB still catches
+// uses of recently freed blocks and keeps a worker near 100 MB. A user's own ASAN_OPTIONS are kept,
+// and a quarantine size given there wins.
+std::string worker_asan_options() {
+  const char* user = std::getenv("ASAN_OPTIONS");
+  std::string options = user ? user : "";
+  if (options.find("quarantine_size_mb") == std::string::npos)
+    options += (options.empty() ? "" : ":") + std::string("quarantine_size_mb=32");
+  return options;
+}
 
 std::optional<Process> spawn(const std::vector<std::string>& argv, const fs::path& log_path,
                              const std::map<std::string, std::string>& env_extra) {
@@ -275,7 +289,14 @@ std::optional<Process> spawn(const std::vector<std::string>& argv, const fs::pat
   posix_spawn_file_actions_addclose(&actions, pipefd[0]);
   posix_spawn_file_actions_addclose(&actions, pipefd[1]);
   std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
+  for (char** e = environ; *e; ++e) {
+    const std::string_view entry(*e);
+    const bool overridden = std::any_of(env_extra.begin(), env_extra.end(), [&](const auto& kv) {
+      return entry.size() > kv.first.size() && entry.substr(0, kv.first.size()) == kv.first &&
+             entry[kv.first.size()] == '=';
+    });
+    if (!overridden) env_strings.emplace_back(entry);
+  }
   for (const auto& [k, v] : env_extra) env_strings.push_back(k + "=" + v);
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
@@ -604,7 +625,7 @@ int cmd_fuzz(const std::vector<std::string>& args, std::ostream& out, std::ostre
       for (int j = 0; j < c.jobs; ++j) {
         std::vector<std::string> argv = {exe.string(), corpus.string(), (seeds / name).string(),
                                          "-max_total_time=" + std::to_string(run_seconds),
-                                         "-timeout=10", "-rss_limit_mb=2048", "-reload=1",
+                                         "-timeout=10", "-rss_limit_mb=1024", "-reload=1",
                                          "-print_final_stats=1",
                                          "-artifact_prefix=" + (artifacts / "").string()};
         const fs::path dict = dict_dir / (name + ".dict");
@@ -616,7 +637,8 @@ int cmd_fuzz(const std::vector<std::string>& args, std::ostream& out, std::ostre
         argv.push_back("-seed=" + std::to_string(1000 + j + 100 * round));
         auto p = spawn(argv, logs / (name + "-" + std::to_string(j) + "-" + std::to_string(round) + ".log"),
                        {{"SYNACK_FUZZ_MAX_EVENTS", std::to_string(c.max_events)},
-                        {"SYNACK_FUZZ_KNOWN_FINDINGS", known.string()}});
+                        {"SYNACK_FUZZ_KNOWN_FINDINGS", known.string()},
+                        {"ASAN_OPTIONS", worker_asan_options()}});
         if (!p) {
           err << "synack fuzz: cannot start " << exe.string() << "\n";
           continue;
@@ -625,18 +647,23 @@ int cmd_fuzz(const std::vector<std::string>& args, std::ostream& out, std::ostre
       }
       auto tick = [&] {
         Stats sum;
-        for (const auto& s : finished) sum.execs += s.execs;
+        for (const auto& s : finished) {
+          sum.execs += s.execs;
+          sum.peak_rss_mb = std::max(sum.peak_rss_mb, s.peak_rss_mb);
+        }
         for (const auto& p : procs) {
           sum.execs += p.stats.execs;
           sum.exec_per_s += p.stats.exec_per_s;
           sum.cov = std::max(sum.cov, p.stats.cov);
           sum.ft = std::max(sum.ft, p.stats.ft);
           sum.corpus = std::max(sum.corpus, p.stats.corpus);
+          sum.peak_rss_mb = std::max(sum.peak_rss_mb, p.stats.peak_rss_mb);
         }
         if (name == "fuzz_session") transitions.merge(transitions_of_corpus(corpus, c.max_events, &seen));
         const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count();
         out << "[" << name << "] " << elapsed << "/" << seconds << "s execs " << sum.execs << " ("
-            << sum.exec_per_s << "/s) cov " << sum.cov << " ft " << sum.ft << " corpus " << sum.corpus;
+            << sum.exec_per_s << "/s) cov " << sum.cov << " ft " << sum.ft << " corpus " << sum.corpus
+            << " rss " << sum.peak_rss_mb << "MB";
         if (name == "fuzz_session")
           out << " transitions " << transitions.count() << "/" << fuzz::all_transitions().size();
         out << " findings " << count_files(artifacts, "crash-") + count_files(artifacts, "timeout-") +
@@ -679,12 +706,16 @@ int cmd_fuzz(const std::vector<std::string>& args, std::ostream& out, std::ostre
     fs::remove_all(merged, ec);
 
     Stats sum;
-    for (const auto& s : finished) sum.execs += s.execs;
+    for (const auto& s : finished) {
+      sum.execs += s.execs;
+      sum.peak_rss_mb = std::max(sum.peak_rss_mb, s.peak_rss_mb);
+    }
     for (const auto& p : procs) {
       sum.execs += p.stats.execs;
       sum.exec_per_s += p.stats.exec_per_s;
       sum.cov = std::max(sum.cov, p.stats.cov);
       sum.ft = std::max(sum.ft, p.stats.ft);
+      sum.peak_rss_mb = std::max(sum.peak_rss_mb, p.stats.peak_rss_mb);
     }
     // Crashes: session findings are replayed, deduplicated and minimized in process; every crash
     // also goes through libFuzzer's -minimize_crash (bounded).
@@ -721,6 +752,7 @@ int cmd_fuzz(const std::vector<std::string>& args, std::ostream& out, std::ostre
                             {"exec_per_s", sum.exec_per_s},
                             {"cov", sum.cov},
                             {"ft", sum.ft},
+                            {"peak_rss_mb", sum.peak_rss_mb},
                             {"corpus", count_files(corpus)},
                             {"crashes", crashes}});
   }

@@ -135,7 +135,8 @@ class Runner {
       const bool passive = e.state == State::SynReceived;
       if (passive) passive_.resize(std::max<std::size_t>(passive_.size(), e.conn + 16), false);
       if (passive) passive_[e.conn] = true;
-      k = static_cast<std::uint8_t>(passive ? State::Listen : State::Closed);
+      // A listener turned active by SEND (sendto) was in LISTEN, too.
+      k = static_cast<std::uint8_t>(passive || cause_ == Cause::Send ? State::Listen : State::Closed);
     }
     const auto from = static_cast<State>(k);
     if (from == e.state) return;
@@ -507,9 +508,21 @@ class Runner {
         Fd* p = pick(c.fd);
         if (!p) return;
         const int fd = p->fd;
-        // As the reference target's write(): keep writing until all is taken or it refuses.
         std::vector<std::uint8_t>& data = buf_;
         fill_stream(data, written_[slot(fd)], c.arg);
+        if (p->listening) {
+          // sendto() with the peer's address on a listener: RFC 9293 §3.10.2 SEND in LISTEN (the
+          // connection turns active, SYN-SENT) where the profile has it, EPIPE where not.
+          cause_ = Cause::Send;
+          const std::int64_t r = stack_.send_to(fd, data, 0, kRemote, kPeerPort);
+          if (r >= 0) {
+            p->listening = false;
+            written_[slot(fd)] += static_cast<std::uint64_t>(r);
+          }
+          record_call("sendto(" + std::to_string(fd) + ", ..., " + std::to_string(c.arg) + ", 0, ..., ...)", r);
+          return;
+        }
+        // As the reference target's write(): keep writing until all is taken or it refuses.
         std::size_t done = 0;
         std::int64_t r = 0;
         while (done < data.size()) {

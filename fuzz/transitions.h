@@ -23,7 +23,7 @@ using reference::State;
 enum class Cause : std::uint8_t {
   Listen,       // listen()
   Connect,      // connect()
-  Send,         // send() on a LISTEN socket (no socket API reaches it)
+  Send,         // sendto() with the peer's address on a LISTEN socket (RFC 9293 §3.10.2)
   Close,        // close() / shutdown(SHUT_WR): the user's CLOSE
   Abort,        // close() ending in CLOSED from SYN-RECEIVED or a synchronized state (RST/delete)
   RcvSegment,   // a segment without RST arrived

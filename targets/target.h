@@ -16,6 +16,7 @@
 
 #include "harness/common/result.h"
 #include "harness/common/time.h"
+#include "harness/net/icmp.h"
 #include "harness/net/segment.h"
 
 namespace synack::targets {
@@ -54,6 +55,7 @@ struct SocketCall {
   // bind(), connect(): filled by the executor from the script's "..." (or explicit sockaddr)
   net::IpAddress address;
   std::uint16_t port = 0;
+  bool has_address = false;  // sendto() with a destination (address, port)
   // listen()
   int backlog = 0;
   // read()/write() and friends: byte count, MSG_* flags, and for write the bytes to send
@@ -120,6 +122,12 @@ class Target {
 
   // Injects a segment at now(). The target serializes it to the wire (checksums computed).
   virtual void inject(const net::Segment& segment) = 0;
+
+  // Injects an ICMP or ICMPv6 error message at now() (a '< icmp' line). A target that cannot
+  // returns an error whose message is the reason; the script is then reported as skipped.
+  virtual Result<void> inject_icmp(const net::IcmpMessage& /*message*/) {
+    return make_error("ICMP injection is not supported by the " + capabilities().name + " target");
+  }
 
   // Runs the stack until it emits something or `deadline` passes. Returns the first observation
   // (time <= deadline), or nullopt with now() == deadline. A virtual-time target jumps from timer

@@ -614,8 +614,9 @@ int cmd_fuzz(const std::vector<std::string>& args, std::ostream& out, std::ostre
     std::vector<Process> procs;
     std::vector<Stats> finished;  // stats of processes that ended before the budget was used
     const fs::path known = out_dir / "known-findings.txt";
-    // A fuzz_session process stops at its first finding; it is restarted for the rest of the
-    // budget with the findings so far listed as known (those inputs are then skipped).
+    // A libFuzzer process stops at its first finding; it is restarted (up to 20 rounds) for the
+    // rest of the budget. fuzz_session also gets the findings so far listed as known (those
+    // inputs are then skipped), so it goes on to find different ones.
     for (int round = 0; round < 20; ++round) {
       const long remaining = std::chrono::duration_cast<std::chrono::seconds>(budget_end - Clock::now()).count();
       if (round > 0 && remaining < 2) break;
@@ -670,12 +671,19 @@ int cmd_fuzz(const std::vector<std::string>& args, std::ostream& out, std::ostre
                                       count_files(artifacts, "leak-") + count_files(artifacts, "oom-")
             << "\n" << std::flush;
       };
-      const std::size_t crashes_before = count_files(artifacts, "crash-");
+      // libFuzzer stops at its first crash, timeout, leak or out-of-memory: a worker that stopped
+      // that way is restarted (new seed, same corpus) for the rest of the budget.
+      auto findings = [&] {
+        return count_files(artifacts, "crash-") + count_files(artifacts, "timeout-") +
+               count_files(artifacts, "leak-") + count_files(artifacts, "oom-");
+      };
+      const std::size_t findings_before = findings();
       supervise(procs, Clock::now() + std::chrono::seconds(run_seconds + 30), tick);
       tick();
-      if (name != "fuzz_session" || count_files(artifacts, "crash-") == crashes_before) break;
-      // Record the keys of the findings so far for the next round.
-      {
+      if (findings() == findings_before) break;
+      out << "[" << name << "] stopped at a finding; restarting for the rest of the budget\n";
+      // fuzz_session: record the keys of the findings so far, so the next round skips them.
+      if (name == "fuzz_session") {
         std::ofstream k(known);
         fuzz::SessionOptions so;
         so.max_events = c.max_events;

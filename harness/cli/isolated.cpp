@@ -5,15 +5,18 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "harness/cli/options.h"
@@ -45,6 +48,26 @@ run::ScriptResult error_result(const std::string& path, const std::string& targe
   r.verdict.reason = std::move(reason);
   r.verdict.wall_seconds = wall;
   return r;
+}
+
+// The descriptors open in this process.
+std::set<int> open_descriptors() {
+  std::set<int> fds;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator("/proc/self/fd", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    fds.insert(std::atoi(it->path().filename().c_str()));
+  }
+  // The listing's own descriptor is closed by now.
+  std::erase_if(fds, [](int fd) { return ::fcntl(fd, F_GETFD) < 0; });
+  return fds;
+}
+
+// Closes every socket not in `keep` (the descriptors open before the first target).
+void close_sockets_except(const std::set<int>& keep) {
+  for (int fd : open_descriptors()) {
+    struct stat st {};
+    if (!keep.count(fd) && ::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) ::close(fd);
+  }
 }
 
 }  // namespace
@@ -152,7 +175,13 @@ int cmd_run_one(const std::vector<std::string>& args, std::ostream& out, std::os
     err << "synack: " << r.error().message << "\n";
     return 2;
   }
-  options.make_target = [](const targets::Network& net) { return kernel::make_kernel_target(net); };
+  // The kernel keeps a script's sockets in this process after its target is gone; a probe that
+  // follows (run/probe.h) on a fresh target needs the stack's port back, so each new target starts
+  // by closing the sockets the previous one left.
+  options.make_target = [baseline = open_descriptors()](const targets::Network& net) {
+    close_sockets_except(baseline);
+    return kernel::make_kernel_target(net);
+  };
   // Shell commands run in the script's directory, as in packetdrill (`../common/defaults.sh`).
   std::error_code ec;
   const fs::path script = fs::absolute(parsed.positional[0], ec);

@@ -42,18 +42,30 @@ std::uint16_t fold_and_complement(std::uint64_t sum) {
 
 // Writes the options in the given order, whole options only, up to the 40 bytes a header can
 // hold (a longer list cannot be expressed on the wire; the rest is dropped), then pads with zero
-// (EOL) octets to a 4-byte boundary.
-void append_options(std::vector<std::uint8_t>& tcp, const std::vector<TcpOption>& options) {
+// (EOL) octets to a 4-byte boundary (RFC 9293 MUST-69: the space after EOL is zero). Options
+// listed after an EOL are written as given: a script may put them there on purpose, to see that
+// the receiver stops reading at EOL.
+void append_options(std::vector<std::uint8_t>& tcp, const std::vector<TcpOption>& options,
+                    const std::vector<std::uint8_t>& after_eol) {
   const std::size_t start = tcp.size();
+  bool ended_with_eol = false;
   for (const TcpOption& option : options) {
     const bool single = wire::is_single_octet_option(option.kind);
     const std::size_t size = single ? 1 : 2 + option.data.size();
     if (tcp.size() - start + size > kTcpMaxOptions) break;
     tcp.push_back(option.kind);
+    ended_with_eol = option.kind == option_kind::EOL;
     if (single) continue;
     // A script or the fuzzer may set wire_length to produce a malformed option on purpose.
     tcp.push_back(static_cast<std::uint8_t>(wire::option_wire_length(option)));
     tcp.insert(tcp.end(), option.data.begin(), option.data.end());
+  }
+  // A decoded segment's bytes after its EOL, as received, so it re-encodes to the same header.
+  if (ended_with_eol) {
+    for (std::uint8_t byte : after_eol) {
+      if (tcp.size() - start >= kTcpMaxOptions) break;
+      tcp.push_back(byte);
+    }
   }
   while ((tcp.size() - start) % 4 != 0) tcp.push_back(option_kind::EOL);
 }
@@ -68,7 +80,7 @@ std::vector<std::uint8_t> build_tcp(const Segment& seg, const IpAddress& src,
   wire::store_be32(&tcp[8], seg.ack);
   wire::store_be16(&tcp[14], seg.window);
   wire::store_be16(&tcp[18], seg.urgent);
-  append_options(tcp, seg.options);
+  append_options(tcp, seg.options, seg.after_eol);
   const auto data_offset_words = static_cast<std::uint16_t>(tcp.size() / 4);
   wire::store_be16(&tcp[12], static_cast<std::uint16_t>((data_offset_words << 12) |
                                                         (seg.flags & kTcpFlagAndReservedMask)));
@@ -240,14 +252,21 @@ std::string describe_option(std::uint8_t kind, std::size_t header_offset) {
   return text + " at TCP header offset " + std::to_string(header_offset);
 }
 
-// Parses the option area exactly as sent. Stops at EOL (kept once; what follows is padding).
-Result<std::vector<TcpOption>> parse_options(std::span<const std::uint8_t> area) {
+// Parses the option area exactly as sent. Stops at EOL (kept once); what follows is padding, kept
+// byte for byte in `after_eol` (it must be zero: RFC 9293 MUST-69).
+Result<std::vector<TcpOption>> parse_options(std::span<const std::uint8_t> area,
+                                             std::vector<std::uint8_t>& after_eol) {
   std::vector<TcpOption> options;
   std::size_t at = 0;
   while (at < area.size()) {
     const std::uint8_t kind = area[at];
     if (kind == option_kind::EOL) {
       options.push_back(TcpOption::eol());
+      const auto rest = area.subspan(at + 1);
+      // Zero fill (the rule) is what the encoder pads with anyway: only a violation is kept.
+      if (std::any_of(rest.begin(), rest.end(), [](std::uint8_t b) { return b != 0; })) {
+        after_eol.assign(rest.begin(), rest.end());
+      }
       break;
     }
     if (kind == option_kind::NOP) {
@@ -300,11 +319,13 @@ Result<Segment> parse_tcp(const IpLayer& ip) {
     return make_error("TCP data offset " + std::to_string(header_bytes) + " bytes exceeds the " +
                       bytes_text(tcp.size()) + " segment");
   }
+  std::vector<std::uint8_t> after_eol;
   Result<std::vector<TcpOption>> options =
-      parse_options(tcp.subspan(kTcpMinHeader, header_bytes - kTcpMinHeader));
+      parse_options(tcp.subspan(kTcpMinHeader, header_bytes - kTcpMinHeader), after_eol);
   if (!options) return options.error();
 
   Segment seg;
+  seg.after_eol = std::move(after_eol);
   seg.src = ip.src;
   seg.dst = ip.dst;
   seg.tos = ip.tos;

@@ -136,6 +136,7 @@ std::string format_segment(const Segment& seg) {
   text += ", length " + std::to_string(seg.payload.size());
   // Otherwise two segments that differ only in their checksum would print the same.
   if (!seg.checksum_ok || seg.corrupt_checksum) text += ", bad cksum";
+  if (seg.nonzero_after_eol()) text += ", non-zero after eol";
   return text;
 }
 

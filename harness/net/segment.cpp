@@ -125,4 +125,17 @@ std::uint32_t Segment::seq_len() const {
   return length;
 }
 
+std::optional<std::size_t> Segment::nonzero_after_eol() const {
+  // after_eol starts right after the EOL octet: 20 fixed header bytes plus the options up to it.
+  std::size_t offset = 20;
+  for (const TcpOption& option : options) {
+    offset += wire::is_single_octet_option(option.kind) ? 1 : wire::option_wire_length(option);
+    if (option.kind == option_kind::EOL) break;
+  }
+  for (std::size_t i = 0; i < after_eol.size(); ++i) {
+    if (after_eol[i] != 0) return offset + i;
+  }
+  return std::nullopt;
+}
+
 }  // namespace synack::net

@@ -107,6 +107,15 @@ struct Segment {
   // was right. The encoder always writes a correct checksum unless `corrupt_checksum` is set.
   bool checksum_ok = true;
   bool corrupt_checksum = false;
+  // The TCP header bytes after an EOL option, up to the data offset, as the decoder found them,
+  // when any of them is non-zero (RFC 9293 3.1, MUST-69: they must be zero); empty when they are
+  // all zero and for segments built in code. When the options end with EOL the encoder writes
+  // these bytes after it, in place of its own zero padding, so a decoded segment re-encodes to
+  // the same header.
+  std::vector<std::uint8_t> after_eol;
+
+  // The offset in the TCP header of the first non-zero byte after an EOL option (MUST-69).
+  std::optional<std::size_t> nonzero_after_eol() const;
 
   bool has(std::uint16_t f) const { return (flags & f) == f; }
   // Sequence space the segment occupies: payload plus one each for SYN and FIN.

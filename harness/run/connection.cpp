@@ -182,6 +182,11 @@ std::vector<std::string> match_outbound(const script::PacketSpec& spec, const ne
                                         Connection& conn, const targets::Network& network) {
   std::vector<std::string> diffs;
   if (!seg.checksum_ok) diffs.push_back("TCP checksum is wrong");
+  // RFC 9293 3.1 (MUST-69): the header space after an End of Option List option is zero-filled.
+  // Checked on every segment the stack sends, also under "<...>".
+  if (auto at = seg.nonzero_after_eol())
+    diffs.push_back("MUST-69 violated: the TCP header is not zero-filled after the EOL option "
+                    "(non-zero byte at header offset " + std::to_string(*at) + ")");
   if (seg.src.version != network.local.version || seg.dst.version != network.remote.version) {
     diffs.push_back("IP version differs");
   } else {

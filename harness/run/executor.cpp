@@ -14,6 +14,7 @@
 #include "harness/net/format.h"
 #include "harness/run/assertions.h"
 #include "harness/run/connection.h"
+#include "harness/run/icmp_injection.h"
 #include "harness/run/syscalls.h"
 #include "harness/script/parser.h"
 
@@ -82,6 +83,29 @@ Result<targets::Network> network_for(const script::Script& s, const ExecOptions&
     (std::string(which) == "local_ip" ? net.local : net.remote) = *addr;
   }
   return net;
+}
+
+Result<void> apply_inject(const script::InjectOverrides& inject, const targets::Network& network,
+                          net::Segment& seg) {
+  if (inject.bad_tcp_checksum) seg.corrupt_checksum = true;
+  const std::pair<const char*, const std::optional<std::string>*> overrides[] = {
+      {"src", &inject.src}, {"dst", &inject.dst}};
+  for (const auto& [key, text] : overrides) {
+    if (!*text) continue;
+    const std::string item = std::string("inject: ") + key + "=" + **text;
+    auto addr = net::IpAddress::parse(**text);
+    if (!addr) return make_error(item + ": not an IP address");
+    if (!is_permitted_address(*addr))
+      return make_error(item + ": only documentation ranges (192.0.2.0/24, 198.51.100.0/24, "
+                               "203.0.113.0/24, 2001:db8::/32) and loopback may be used");
+    // The wire version of the run (IPv4 also in ipv4-mapped-ipv6 mode).
+    if (addr->version != network.ip_version)
+      return make_error(item + ": an " + (addr->version == net::IpVersion::v6 ? "IPv6" : "IPv4") +
+                        " address, but the script runs over " +
+                        (network.ip_version == net::IpVersion::v6 ? "IPv6" : "IPv4"));
+    (std::string(key) == "src" ? seg.src : seg.dst) = *addr;
+  }
+  return {};
 }
 
 namespace {
@@ -164,6 +188,7 @@ class Execution {
 
   void run_event(const Event& ev);
   void inbound(const Event& ev, const PacketSpec& spec, Micros sched);
+  void inbound_icmp(const Event& ev, const script::IcmpSpec& spec, Micros sched);
   void outbound(const Event& ev, const PacketSpec& spec);
   void syscall(const Event& ev, const script::SyscallSpec& spec, Micros sched);
   void command(const Event* ev, const std::string& cmd);
@@ -316,14 +341,17 @@ void Execution::finish_pending() {
 
 void Execution::run_event(const Event& ev) {
   const EventTime& t = ev.time;
-  const bool is_inbound = std::holds_alternative<PacketSpec>(ev.body) &&
-                          std::get<PacketSpec>(ev.body).direction == script::Direction::Inbound;
+  const bool is_inbound = (std::holds_alternative<PacketSpec>(ev.body) &&
+                           std::get<PacketSpec>(ev.body).direction == script::Direction::Inbound) ||
+                          std::holds_alternative<script::IcmpSpec>(ev.body);
   const Micros base = (is_inbound && prev_inbound_) ? prev_sched_ : time_base_;
   const Micros sched = t.start.kind == TimePoint::Kind::Any ? target_.now() : resolve(t.start, base);
 
   if (const auto* p = std::get_if<PacketSpec>(&ev.body)) {
     if (p->direction == script::Direction::Inbound) inbound(ev, *p, sched);
     else outbound(ev, *p);
+  } else if (const auto* icmp = std::get_if<script::IcmpSpec>(&ev.body)) {
+    inbound_icmp(ev, *icmp, sched);
   } else if (const auto* c = std::get_if<script::SyscallSpec>(&ev.body)) {
     syscall(ev, *c, sched);
   } else if (const auto* cmd = std::get_if<script::CommandSpec>(&ev.body)) {
@@ -348,6 +376,8 @@ void Execution::inbound(const Event& ev, const PacketSpec& spec, Micros sched) {
   if (stopped()) return;
   Connection& conn = connection(spec.src_port.value_or(options_.remote_port));
   net::Segment seg = build_inbound(spec, conn, network_, options_.local_port);
+  if (auto applied = apply_inject(spec.inject, network_, seg); !applied)
+    return stop_with(Status::Error, &ev, applied.error().message);
   TraceEntry e;
   e.kind = TraceEntry::Kind::Injected;
   e.time = target_.now();
@@ -356,7 +386,35 @@ void Execution::inbound(const Event& ev, const PacketSpec& spec, Micros sched) {
   e.segment = seg;
   e.wire = net::encode(seg);
   e.text = net::format_segment(relative_view(seg, conn, false));
+  if (!spec.inject.empty()) e.text += "  " + script::print_inject(spec.inject);
   target_.inject(seg);
+  trace(std::move(e));
+  time_base_ = target_.now();
+  prev_sched_ = sched;
+  prev_inbound_ = true;
+}
+
+// An '< icmp' line: the ICMP error is injected at its time like an inbound segment. A target
+// that cannot inject ICMP makes the script skipped, with its reason.
+void Execution::inbound_icmp(const Event& ev, const script::IcmpSpec& spec, Micros sched) {
+  wait_until(sched);
+  check_stale(ev, sched);
+  if (stopped()) return;
+  const std::uint16_t peer_port =
+      spec.quoted && spec.quoted->dst_port ? *spec.quoted->dst_port : options_.remote_port;
+  const Connection& conn = connection(peer_port);
+  Result<net::IcmpMessage> message = build_icmp(spec, conn, network_, options_.local_port);
+  if (!message) return stop_with(Status::Error, &ev, message.error().message);
+  TraceEntry e;
+  e.kind = TraceEntry::Kind::Injected;
+  e.time = target_.now();
+  e.scripted_time = sched;
+  e.line = ev.loc.line;
+  e.wire = net::encode_icmp(*message);
+  e.text = net::format_icmp(relative_icmp(*message, conn));
+  if (auto injected = target_.inject_icmp(*message); !injected) {
+    return stop_with(Status::Skipped, &ev, injected.error().message);
+  }
   trace(std::move(e));
   time_base_ = target_.now();
   prev_sched_ = sched;

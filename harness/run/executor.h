@@ -34,6 +34,13 @@ Result<targets::Network> network_for(const script::Script& script, const ExecOpt
 // True for addresses the harness may use: documentation ranges and loopback.
 bool is_permitted_address(const net::IpAddress& address);
 
+// Applies an inbound line's "// inject:" overrides to the segment built for it: a wrong TCP
+// checksum, another IP source or destination. An error for an address outside the permitted
+// ranges or of another IP version than the run's (the parser checks the script's own options;
+// this also covers command-line overrides and ASTs built in code).
+Result<void> apply_inject(const script::InjectOverrides& inject, const targets::Network& network,
+                          net::Segment& seg);
+
 // Runs the script on `target`, which must be fresh (created for this script, clock at 0).
 ScriptResult execute(const script::Script& script, targets::Target& target, const ExecOptions& options);
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "harness/run/probe.h"
 #include "harness/script/parser.h"
 
 namespace synack::run {
@@ -72,10 +73,22 @@ ScriptResult run_script_file(const std::string& path, const SuiteOptions& option
   }
   auto net = network_for(s, options.exec);
   if (!net) return finish(Status::Error, net.error().message);
-  auto target = options.make_target(*net);
-  if (!target) return finish(Status::Error, target.error().message);
   try {
-    ScriptResult done = execute(s, **target, options.exec);
+    ScriptResult done;
+    {
+      auto target = options.make_target(*net);
+      if (!target) return finish(Status::Error, target.error().message);
+      done = execute(s, **target, options.exec);
+    }
+    // A probe (probe.h) runs after the script's events have passed, on a target of its own. The
+    // script's target is gone by now: the kernel target's TUN device name is free again.
+    if (!s.metadata.probe.empty() && done.verdict.status == Status::Pass) {
+      auto target = options.make_target(*net);
+      ProbeResult probe = target ? run_probe(s.metadata, **target, *net, options.exec)
+                                 : ProbeResult{Status::Error, "probe " + s.metadata.probe + ": " + target.error().message, {}};
+      merge_probe_result(done, s.metadata, probe);
+      done.verdict.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    }
     done.path = path;
     done.target = options.target_name;
     return done;

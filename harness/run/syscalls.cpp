@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "harness/run/connection.h"
+#include "harness/run/executor.h"
 #include "harness/run/symbols.h"
 #include "harness/script/parser.h"
 
@@ -113,6 +114,98 @@ void prepare_address(SocketCall& c, const Args& a, bool peer) {
   c.port = peer ? a.ctx.remote_port : a.ctx.local_port;
 }
 
+// An explicit sockaddr, as packetdrill writes it:
+//   {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr("192.0.2.1")}
+//   {sa_family=AF_INET6, sin6_port=htons(8080), sin6_addr=inet6_addr("2001:db8::1")}
+// The address must be one the harness may use (documentation ranges, loopback) or, for bind(),
+// the wildcard (INADDR_ANY, "0.0.0.0", "::"). False with out.invalid set when it is not usable.
+bool prepare_explicit_address(SocketCall& c, const Expr& arg, const Args& a) {
+  const std::string& call = a.spec.name;
+  const bool bind = call == "bind";
+  const auto& defines = a.ctx.defines;
+  auto invalid = [&](const std::string& why) {
+    a.out.invalid = call + "(): " + why;
+    return false;
+  };
+  if (arg.kind != Expr::Kind::Struct)
+    return invalid("expected '...' or a sockaddr like {sa_family=AF_INET, sin_port=htons(8080), "
+                   "sin_addr=inet_addr(\"192.0.2.1\")}, found '" + script::print_expr(arg) + "'");
+  std::optional<std::int64_t> family, port;
+  const Expr* addr = nullptr;
+  bool v6_fields = false, v4_fields = false;
+  for (const auto& [name, value] : arg.fields) {
+    const std::string shown = name + "=" + script::print_expr(*value);
+    if (name == "sa_family" || name == "sin_family" || name == "sin6_family") {
+      family = eval_int(*value, defines);
+      if (!family || (*family != AF_INET && *family != AF_INET6))
+        return invalid("sockaddr field " + shown + ": expected AF_INET or AF_INET6");
+    } else if (name == "sin_port" || name == "sin6_port") {
+      port = eval_int(*value, defines);
+      if (!port || *port < 0 || *port > 65535)
+        return invalid("sockaddr field " + shown + ": expected a port like htons(8080)");
+    } else if (name == "sin_addr" || name == "sin6_addr") {
+      addr = value.get();
+    } else if (name == "sin6_flowinfo" || name == "sin6_scope_id") {
+      if (eval_int(*value, defines) != 0) return invalid("sockaddr field " + shown + ": only 0 is supported");
+    } else {
+      return invalid("unknown sockaddr field '" + (name.empty() ? script::print_expr(*value) : name) +
+                     "' (expected sa_family, sin_port/sin6_port, sin_addr/sin6_addr)");
+    }
+    if (name.starts_with("sin6_")) v6_fields = true;
+    if (name.starts_with("sin_")) v4_fields = true;
+  }
+  if (!family || !port || !addr)
+    return invalid("the sockaddr needs sa_family, a port (sin_port/sin6_port) and an address "
+                   "(sin_addr/sin6_addr)");
+  const bool v6 = *family == AF_INET6;
+  if ((v6 && v4_fields) || (!v6 && v6_fields))
+    return invalid(std::string("sockaddr fields of AF_INET and AF_INET6 mixed (sa_family=") +
+                   (v6 ? "AF_INET6" : "AF_INET") + ")");
+
+  // The address: inet_addr("a.b.c.d") / inet6_addr("x::y"), or the wildcard INADDR_ANY.
+  std::optional<net::IpAddress> address;
+  const std::string addr_text = script::print_expr(*addr);
+  const Expr* inner = addr;
+  if (inner->kind == Expr::Kind::Call && (inner->text == "htonl") && inner->items.size() == 1)
+    inner = inner->items[0].get();
+  if (inner->kind == Expr::Kind::Call && inner->items.size() == 1 &&
+      inner->items[0]->kind == Expr::Kind::String &&
+      (inner->text == "inet_addr" || inner->text == "inet6_addr")) {
+    const bool want_v6 = inner->text == "inet6_addr";
+    if (want_v6 != v6)
+      return invalid("sockaddr address " + addr_text + ": use " + (v6 ? "inet6_addr" : "inet_addr") +
+                     " with sa_family=" + (v6 ? "AF_INET6" : "AF_INET"));
+    address = net::IpAddress::parse(inner->items[0]->text);
+    if (!address || (address->version == net::IpVersion::v6) != v6)
+      return invalid("sockaddr address " + addr_text + ": not an " + (v6 ? "IPv6" : "IPv4") + " address");
+  } else if ((inner->kind == Expr::Kind::Symbol && (inner->text == "INADDR_ANY" || inner->text == "in6addr_any")) ||
+             (inner->kind == Expr::Kind::Int && inner->int_value == 0)) {
+    address = v6 ? *net::IpAddress::parse("::") : net::IpAddress::v4(0, 0, 0, 0);
+  } else {
+    return invalid("sockaddr address " + addr_text + ": expected " +
+                   (v6 ? "inet6_addr(\"2001:db8::1\")" : "inet_addr(\"192.0.2.1\")") + " or INADDR_ANY");
+  }
+  const bool wildcard = address->bytes == std::array<std::uint8_t, 16>{};
+  if (wildcard && !bind)
+    return invalid("sockaddr address " + addr_text + ": the wildcard address is only allowed in bind()");
+  if (!wildcard && !is_permitted_address(*address))
+    return invalid("sockaddr address " + addr_text + ": only documentation ranges (192.0.2.0/24, "
+                   "198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) and loopback may be used");
+
+  // The family must fit the run: IPv4 sockets cannot take an IPv6 address, and an IPv6 run has
+  // IPv6 sockets; ipv4-mapped-ipv6 runs take AF_INET addresses mapped, as '...' does.
+  const auto& network = a.ctx.network;
+  if (network.ipv4_mapped_ipv6) {
+    if (!v6) address = address->mapped_v6();
+  } else if (v6 != (network.ip_version == net::IpVersion::v6)) {
+    return invalid(std::string("an ") + (v6 ? "AF_INET6" : "AF_INET") + " sockaddr in an " +
+                   (network.ip_version == net::IpVersion::v6 ? "IPv6" : "IPv4") + " run (--ip_version)");
+  }
+  c.address = *address;
+  c.port = static_cast<std::uint16_t>(*port);
+  return true;
+}
+
 }  // namespace
 
 PreparedCall prepare_call(const script::SyscallSpec& spec, CallContext& ctx) {
@@ -143,11 +236,8 @@ PreparedCall prepare_call(const script::SyscallSpec& spec, CallContext& ctx) {
   } else if (n == "bind" || n == "connect") {
     if (!a.need(3) || !set_fd()) return out;
     c.op = n == "bind" ? SysOp::Bind : SysOp::Connect;
-    if (!a.is_ellipsis(1)) {
-      out.unsupported = n + "() with an explicit address (only '...' is supported so far)";
-      return out;
-    }
-    prepare_address(c, a, n == "connect");
+    if (a.is_ellipsis(1)) prepare_address(c, a, n == "connect");
+    else if (!prepare_explicit_address(c, *spec.args[1], a)) return out;
   } else if (n == "listen") {
     if (!a.need(2) || !set_fd()) return out;
     c.op = SysOp::Listen;
@@ -170,6 +260,16 @@ PreparedCall prepare_call(const script::SyscallSpec& spec, CallContext& ctx) {
       auto flags = a.integer(3);
       if (!flags) return out;
       c.msg_flags = static_cast<int>(*flags);
+    }
+    // sendto(fd, buf, len, flags, ADDRESS, addrlen): "..." is the scripted peer; NULL is none.
+    if (n == "sendto" && a.count() >= 5) {
+      const Expr& dest = *spec.args[4];
+      const bool none = dest.kind == Expr::Kind::Symbol && dest.text == "NULL";
+      if (!none) {
+        if (a.is_ellipsis(4)) prepare_address(c, a, true);
+        else if (!prepare_explicit_address(c, dest, a)) return out;
+        c.has_address = true;
+      }
     }
   } else if (n == "readv" || n == "writev") {
     if (!a.need(3) || !set_fd()) return out;

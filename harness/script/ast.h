@@ -66,6 +66,17 @@ struct OptionSpec {
   bool operator==(const OptionSpec&) const = default;
 };
 
+// Per-segment overrides for an inbound line, from a trailing comment on the same line:
+//   +0 < S 0:0(0) win 65535 <mss 1000>   // inject: tcp-checksum=bad src=192.0.2.255
+// Comment-borne like the metadata, so packetdrill reads the line as a plain packet.
+struct InjectOverrides {
+  bool bad_tcp_checksum = false;   // tcp-checksum=bad: the segment carries a wrong TCP checksum
+  std::optional<std::string> src;  // src=ADDR: IP source of this one segment (canonical text)
+  std::optional<std::string> dst;  // dst=ADDR: IP destination of this one segment
+  bool empty() const { return !bad_tcp_checksum && !src && !dst; }
+  bool operator==(const InjectOverrides&) const = default;
+};
+
 struct PacketSpec {
   Direction direction = Direction::Inbound;
   std::optional<std::uint16_t> src_port;  // "src>dst" before the flags
@@ -82,7 +93,40 @@ struct PacketSpec {
   // (outbound: do not check options).
   std::optional<std::vector<OptionSpec>> options;
   bool options_any = false;
+  InjectOverrides inject;  // inbound only; empty when the line has no "// inject:" comment
   bool operator==(const PacketSpec&) const = default;
+};
+
+// ---- ICMP messages -----------------------------------------------------------------------------
+
+// The segment an injected ICMP error quotes (RFC 792: the invoking IP header and the first eight
+// octets of its TCP header): one the STACK sent, written as on '>' lines, "[1:1001(1000)]", its
+// sequence numbers relative to the stack's ISN. Optional explicit ports "[8080>34000 1:1001(1000)]"
+// name the stack's port first, as the quoted segment went from the stack to the peer.
+struct QuotedSegmentSpec {
+  std::optional<std::uint16_t> src_port;  // the stack's port; default: the connection's
+  std::optional<std::uint16_t> dst_port;  // the peer's port; default: the script's peer port
+  std::uint32_t seq_start = 0;
+  std::uint32_t seq_end = 0;
+  std::uint32_t payload_len = 0;
+  bool operator==(const QuotedSegmentSpec&) const = default;
+};
+
+// An ICMP error message the script injects, in packetdrill's syntax (inbound only):
+//   +0 < icmp unreachable host_unreachable [1:1001(1000)]
+//   +0 < icmp unreachable frag_needed mtu 1200 [1:1461(1460)]
+//   +0 < icmp source_quench [1:1001(1000)]
+//   +0 < icmp unreachable [5000:6000(1000)]      (no code: code 0, as packetdrill)
+// Type and code are kept as written (a name, "type_N"/"code_N", or a number for the code); which
+// numbers they stand for depends on the run's IP version (script::resolve_icmp, harness/script/
+// icmp_names.h), which the parser does not know for certain (the command line may change it).
+struct IcmpSpec {
+  IpAnnotation ip;                  // "[tos 0x10]" etc. before "icmp": the ICMP packet's own header
+  std::string type;                 // "unreachable", "source_quench", "type_5", ...
+  std::string code;                 // "host_unreachable", "3", "code_3"; empty: none written
+  std::optional<std::uint32_t> mtu;  // "mtu N": next-hop MTU (frag_needed, packet_too_big)
+  std::optional<QuotedSegmentSpec> quoted;  // the "[...]" part; none: [0:0(0)] (packetdrill)
+  bool operator==(const IcmpSpec&) const = default;
 };
 
 // ---- System calls ------------------------------------------------------------------------------
@@ -139,7 +183,7 @@ struct AssertSpec {
 struct Event {
   SourceLoc loc;
   EventTime time;
-  std::variant<PacketSpec, SyscallSpec, CommandSpec, AssertSpec> body;
+  std::variant<PacketSpec, SyscallSpec, CommandSpec, AssertSpec, IcmpSpec> body;
   bool operator==(const Event& o) const { return time == o.time && body == o.body; }
 };
 
@@ -149,7 +193,16 @@ struct Metadata {
   std::vector<std::string> rfc_refs;      // "// rfc: 9293 3.10.7.4; 5961 3.2" split on ';'
   std::vector<std::string> targets;       // "// targets: reference kernel"; empty = all
   std::string title;                      // "// title: ..."
-  bool operator==(const Metadata&) const = default;
+  // "// probe: isn samples=2000": a built-in statistical check that runs after the script's own
+  // events, on a fresh target (harness/run/probe.h). Empty: none. Names and parameters are
+  // checked by the parser against the probes harness/run implements.
+  std::string probe;
+  std::map<std::string, std::string> probe_params;  // "samples" -> "2000"
+  SourceLoc probe_loc;  // where the probe line is, for failure messages (not compared)
+  bool operator==(const Metadata& o) const {
+    return requirements == o.requirements && rfc_refs == o.rfc_refs && targets == o.targets &&
+           title == o.title && probe == o.probe && probe_params == o.probe_params;
+  }
 };
 
 struct OptionSetting {

@@ -51,17 +51,27 @@ int hex_value(char c) {
 
 }  // namespace
 
-bool Parser::parse_packet(PacketSpec& packet) {
+bool Parser::parse_packet(PacketSpec& packet, std::optional<IcmpSpec>& icmp) {
   Token direction = lex_.next();
   packet.direction = direction.is('<') ? Direction::Inbound : Direction::Outbound;
   if (lex_.peek().is('[')) {
     if (!parse_ip_annotation(packet.ip)) return false;
   }
   const Token& kind = lex_.peek();
-  if (kind.is_word("udp") || kind.is_word("icmp") || kind.is_word("gre") || kind.is_word("mpls") ||
+  if (kind.is_word("icmp")) {
+    if (packet.direction == Direction::Outbound) {
+      return fail(kind.pos, "outbound ICMP lines ('> icmp') are not supported: synack checks the "
+                            "TCP segments a stack sends; only injected ICMP errors ('< icmp') are");
+    }
+    lex_.next();
+    icmp.emplace();
+    icmp->ip = packet.ip;
+    return parse_icmp(*icmp);
+  }
+  if (kind.is_word("udp") || kind.is_word("gre") || kind.is_word("mpls") ||
       kind.is_word("sctp")) {
     return fail(kind.pos, "unsupported packet type '" + std::string(kind.text) +
-                              "' (only TCP segments are supported)");
+                              "' (only TCP segments and injected ICMP errors are supported)");
   }
   // Ports are integers; a number with a '.' is an AccECN flags word such as ".6".
   if (kind.kind == TokenKind::Number && kind.text.find('.') == std::string_view::npos) {

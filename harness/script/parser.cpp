@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <map>
+#include <utility>
+#include <vector>
 
 #include "harness/script/parser_impl.h"
 
@@ -150,6 +153,7 @@ bool Parser::parse_script(Script& script) {
       TimePositions at;
       in_event_ = true;
       if (!parse_event(event, at)) return false;
+      event_spans_.push_back({at.start, lex_.last_end()});
       in_event_ = false;
       if (!check_event(event, script.events.empty(), at)) return false;
       script.events.push_back(std::move(event));
@@ -160,8 +164,9 @@ bool Parser::parse_script(Script& script) {
     }
   }
   if (script.events.empty()) return fail(SourcePos{}, "script has no events");
+  if (!attach_inject_comments(script)) return false;
   collect_metadata(script.metadata);
-  return true;
+  return !error_;  // a bad '// probe:' line
 }
 
 // "--name=value", "--flag", "-D SYMBOL=value", "--define=SYMBOL=value". The value runs to the end
@@ -212,8 +217,13 @@ bool Parser::parse_event(Event& event, TimePositions& at) {
   const Token& token = lex_.peek();
   if (token.is('<') || token.is('>')) {
     PacketSpec packet;
-    if (!parse_packet(packet)) return false;
-    event.body = std::move(packet);
+    std::optional<IcmpSpec> icmp;
+    if (!parse_packet(packet, icmp)) return false;
+    if (icmp) {
+      event.body = std::move(*icmp);
+    } else {
+      event.body = std::move(packet);
+    }
   } else if (token.kind == TokenKind::Identifier) {
     SyscallSpec call;
     if (!parse_syscall(call)) return false;
@@ -323,6 +333,85 @@ bool Parser::check_event(const Event& event, bool first, const TimePositions& at
 
 // "// requirement: MUST-13 SHLD-5", "// rfc: 9293 3.10.7.4; 5961 3.2", "// targets: reference
 // kernel", "// title: text". Other comments are ignored.
+namespace {
+
+// The probes harness/run implements (harness/run/probe.h) and the parameters each accepts, all
+// unsigned integers within [min, max].
+struct ProbeParam {
+  std::string_view name;
+  std::uint64_t min, max;
+};
+struct ProbeKind {
+  std::string_view name;
+  std::vector<ProbeParam> params;
+};
+const std::vector<ProbeKind>& known_probes() {
+  static const std::vector<ProbeKind> probes = {
+      {"isn", {{"samples", 1600, 40000}, {"gap_usecs", 20, 100000}}},
+  };
+  return probes;
+}
+
+// "isn samples=2000 gap_usecs=200" -> metadata.probe, metadata.probe_params. On error: the offset
+// within `text` of the offending word, and the message.
+std::optional<std::pair<std::size_t, std::string>> parse_probe_line(std::string_view text,
+                                                                      Metadata& metadata) {
+  std::vector<std::pair<std::size_t, std::string_view>> words;  // offset in text, word
+  for (std::size_t i = 0; i < text.size();) {
+    if (std::isspace(static_cast<unsigned char>(text[i]))) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+    words.emplace_back(i, text.substr(i, j - i));
+    i = j;
+  }
+  std::string names;
+  for (const ProbeKind& p : known_probes()) names += (names.empty() ? "'" : ", '") + std::string(p.name) + "'";
+  if (words.empty()) return std::pair{std::size_t{0}, "expected a probe name after 'probe:' (one of " + names + ")"};
+  const ProbeKind* kind = nullptr;
+  for (const ProbeKind& p : known_probes()) if (p.name == words[0].second) kind = &p;
+  if (!kind) {
+    return std::pair{words[0].first, "unknown probe '" + std::string(words[0].second) + "' (known: " + names + ")"};
+  }
+  std::map<std::string, std::string> params;
+  for (std::size_t w = 1; w < words.size(); ++w) {
+    const auto [at, word] = words[w];
+    std::string accepted;
+    for (const ProbeParam& p : kind->params) accepted += (accepted.empty() ? "" : ", ") + std::string(p.name);
+    const std::size_t eq = word.find('=');
+    if (eq == std::string_view::npos) {
+      return std::pair{at, "expected NAME=VALUE after the probe name, found '" + std::string(word) + "'"};
+    }
+    const std::string name(word.substr(0, eq));
+    const std::string_view value = word.substr(eq + 1);
+    const ProbeParam* param = nullptr;
+    for (const ProbeParam& p : kind->params) if (p.name == name) param = &p;
+    if (!param) {
+      return std::pair{at, "unknown parameter '" + name + "' of probe '" + std::string(kind->name) +
+                               "' (accepted: " + accepted + ")"};
+    }
+    if (params.count(name)) return std::pair{at, "parameter '" + name + "' given twice"};
+    std::uint64_t number = 0;
+    bool ok = !value.empty() && value.size() <= 9;
+    for (char c : value) {
+      ok = ok && c >= '0' && c <= '9';
+      if (ok) number = number * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (!ok || number < param->min || number > param->max) {
+      return std::pair{at + eq + 1, name + " must be an integer from " + std::to_string(param->min) + " to " +
+                                        std::to_string(param->max) + ", found '" + std::string(value) + "'"};
+    }
+    params[name] = std::string(value);
+  }
+  metadata.probe = std::string(kind->name);
+  metadata.probe_params = std::move(params);
+  return std::nullopt;
+}
+
+}  // namespace
+
 void Parser::collect_metadata(Metadata& metadata) {
   for (const LineComment& comment : lex_.line_comments()) {
     std::string_view body = trim(comment.body);
@@ -342,6 +431,18 @@ void Parser::collect_metadata(Metadata& metadata) {
       append(metadata.targets, split(value, " \t\r\f\v,"));
     } else if (key == "title") {
       metadata.title = std::string(value);
+    } else if (key == "probe") {
+      SourcePos at = comment.pos;
+      if (!metadata.probe.empty()) {
+        fail(at, "only one '// probe:' line per script");
+        return;
+      }
+      if (auto bad = parse_probe_line(value, metadata)) {
+        at.offset = static_cast<std::size_t>(value.data() - lex_.source().data()) + bad->first;
+        fail(at, std::move(bad->second));
+        return;
+      }
+      metadata.probe_loc = comment.pos.loc();
     }
   }
 }

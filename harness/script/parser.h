@@ -28,7 +28,11 @@ ParseResult parse_file(const std::string& path);
 std::string print(const Script& script);
 std::string print_event(const Event& event);
 std::string print_packet(const PacketSpec& packet);   // "< S 0:0(0) win 32792 <mss 1000>"
+// "// inject: tcp-checksum=bad src=192.0.2.255" ("" when there are no overrides). print_packet
+// appends it to an inbound line that has overrides.
+std::string print_inject(const InjectOverrides& inject);
 std::string print_syscall(const SyscallSpec& call);   // "accept(3, ..., ...) = 4"
+std::string print_icmp(const IcmpSpec& icmp);  // "< icmp unreachable frag_needed mtu 1200 [1:1461(1460)]"
 std::string print_expr(const Expr& expr);
 std::string print_time(const EventTime& time);        // "+0", "0...0.2", "+1~+2", "*"
 

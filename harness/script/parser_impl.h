@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "harness/script/ast.h"
 #include "harness/script/diagnostic.h"
@@ -43,7 +44,8 @@ class Parser {
   void collect_metadata(Metadata& metadata);
 
   // ---- parse_packet.cpp
-  bool parse_packet(PacketSpec& packet);
+  // A '<'/'>' line: a TCP segment into `packet`, or (after "icmp") an ICMP message into `icmp`.
+  bool parse_packet(PacketSpec& packet, std::optional<IcmpSpec>& icmp);
   bool parse_ip_annotation(IpAnnotation& ip);
   bool parse_flags(std::string& flags);
   bool parse_sequence(PacketSpec& packet);
@@ -51,6 +53,21 @@ class Parser {
   bool parse_tcp_option(OptionSpec& option);
   bool parse_accecn_option(OptionSpec& option);
   bool parse_optional_hex(std::vector<std::uint8_t>& bytes);
+
+  // ---- parse_icmp.cpp: after "< [ip annotation] icmp"
+  bool parse_icmp(IcmpSpec& icmp);
+  bool parse_quoted_segment(QuotedSegmentSpec& quoted);
+
+  // ---- parse_inject.cpp
+  // Where each event of the script starts and ends (in event order), so that trailing comments
+  // can be matched to the event on their line.
+  struct EventSpan {
+    SourcePos start, end;
+  };
+  // Reads every "// inject: ..." comment into the PacketSpec of the inbound line it trails.
+  bool attach_inject_comments(Script& script);
+  bool parse_inject_comment(const LineComment& comment, std::size_t body_offset,
+                            const Script& script, InjectOverrides& inject);
 
   // ---- parse_syscall.cpp
   bool parse_syscall(SyscallSpec& call);
@@ -75,6 +92,7 @@ class Parser {
   std::optional<Diagnostic> error_;
   bool in_event_ = false;      // inside an event: "found X on the next line" points at the cut
   Micros previous_time_ = 0;  // nominal time the previous event completed, for ordering checks
+  std::vector<EventSpan> event_spans_;  // one per event of the script, in order
 };
 
 // AccECN option kinds (RFC 9768): counters in the order e0b, ceb, e1b, or e1b, ceb, e0b.

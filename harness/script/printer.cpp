@@ -159,6 +159,15 @@ std::string print_time(const EventTime& time) {
   return out;
 }
 
+std::string print_inject(const InjectOverrides& inject) {
+  if (inject.empty()) return "";
+  std::string out = "// inject:";
+  if (inject.bad_tcp_checksum) out += " tcp-checksum=bad";
+  if (inject.src) out += " src=" + *inject.src;
+  if (inject.dst) out += " dst=" + *inject.dst;
+  return out;
+}
+
 std::string print_packet(const PacketSpec& packet) {
   std::string out = packet.direction == Direction::Inbound ? "<" : ">";
   if (std::string ip = ip_annotation(packet.ip); !ip.empty()) out += " [" + ip + "]";
@@ -177,6 +186,25 @@ std::string print_packet(const PacketSpec& packet) {
     std::vector<std::string> items;
     for (const OptionSpec& option : *packet.options) items.push_back(tcp_option(option));
     out += " <" + joined(items, ",") + ">";
+  }
+  // The comment ends the line, so nothing may follow the packet on it (print_event, print).
+  if (!packet.inject.empty()) out += "  " + print_inject(packet.inject);
+  return out;
+}
+
+std::string print_icmp(const IcmpSpec& icmp) {
+  std::string out = "<";
+  if (std::string ip = ip_annotation(icmp.ip); !ip.empty()) out += " [" + ip + "]";
+  out += " icmp " + icmp.type;
+  if (!icmp.code.empty()) out += " " + icmp.code;
+  if (icmp.mtu) out += " mtu " + std::to_string(*icmp.mtu);
+  if (const auto& q = icmp.quoted) {
+    out += " [";
+    if (q->src_port && q->dst_port) {
+      out += std::to_string(*q->src_port) + ">" + std::to_string(*q->dst_port) + " ";
+    }
+    out += std::to_string(q->seq_start) + ":" + std::to_string(q->seq_end) + "(" +
+           std::to_string(q->payload_len) + ")]";
   }
   return out;
 }
@@ -229,6 +257,8 @@ std::string print_event(const Event& event) {
     body = "`" + command->command + "`";
   } else if (const auto* code = std::get_if<AssertSpec>(&event.body)) {
     body = "%{ " + code->code + " }%";
+  } else if (const auto* icmp = std::get_if<IcmpSpec>(&event.body)) {
+    body = print_icmp(*icmp);
   }
   return print_time(event.time) + " " + body;
 }
@@ -244,6 +274,11 @@ std::string print(const Script& script) {
   if (!meta.requirements.empty()) out += "// requirement: " + joined(meta.requirements, " ") + "\n";
   if (!meta.rfc_refs.empty()) out += "// rfc: " + joined(meta.rfc_refs, "; ") + "\n";
   if (!meta.targets.empty()) out += "// targets: " + joined(meta.targets, " ") + "\n";
+  if (!meta.probe.empty()) {
+    out += "// probe: " + meta.probe;
+    for (const auto& [name, value] : meta.probe_params) out += " " + name + "=" + value;
+    out += "\n";
+  }
   for (const CommandSpec& command : script.init_commands) out += "`" + command.command + "`\n";
   for (const Event& event : script.events) out += print_event(event) + "\n";
   for (const CommandSpec& command : script.cleanup_commands) out += "`" + command.command + "`\n";

@@ -96,6 +96,15 @@ int socket_domain(int fd) {
   return domain;
 }
 
+// send(), or sendto() with the call's destination when it has one (TCP ignores a destination on a
+// connected socket; on a listener Linux fails with EPIPE).
+ssize_t send_bytes(const SocketCall& c, const std::uint8_t* data, std::size_t size, int flags) {
+  if (!c.has_address) return ::send(c.fd, data, size, flags);
+  socklen_t len = 0;
+  auto ss = to_sockaddr(c.address, c.port, socket_domain(c.fd), len);
+  return ::sendto(c.fd, data, size, flags, reinterpret_cast<const sockaddr*>(&ss), len);
+}
+
 // Executes one call on a real socket. Runs on whichever thread the caller chose.
 CallResult execute_call(const SocketCall& c) {
   CallResult r;
@@ -124,7 +133,7 @@ CallResult execute_call(const SocketCall& c) {
       break;
     }
     case SysOp::Write:
-      done(::send(c.fd, c.data.data(), c.data.size(), c.msg_flags | MSG_NOSIGNAL));
+      done(send_bytes(c, c.data.data(), c.data.size(), c.msg_flags | MSG_NOSIGNAL));
       break;
     case SysOp::Close: done(::close(c.fd)); break;
     case SysOp::Shutdown: done(::shutdown(c.fd, c.how)); break;
@@ -191,7 +200,7 @@ std::optional<CallResult> start_inline(const SocketCall& c, Continuation& k) {
     return std::nullopt;
   }
   if (c.op == SysOp::Write) {
-    const ssize_t n = ::send(c.fd, c.data.data(), c.data.size(), c.msg_flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+    const ssize_t n = send_bytes(c, c.data.data(), c.data.size(), c.msg_flags | MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n == static_cast<ssize_t>(c.data.size()) || (n < 0 && errno != EAGAIN)) {
       CallResult r;
       r.ret = n;
@@ -254,7 +263,7 @@ std::optional<CallResult> step(WaitingCall& w, Micros now) {
       return r;
     }
     case SysOp::Write: {
-      const ssize_t n = ::send(c.fd, c.data.data() + w.k.sent, c.data.size() - w.k.sent,
+      const ssize_t n = send_bytes(c, c.data.data() + w.k.sent, c.data.size() - w.k.sent,
                                c.msg_flags | MSG_DONTWAIT | MSG_NOSIGNAL);
       if (n < 0 && errno == EAGAIN) return std::nullopt;
       if (n < 0) {
@@ -331,6 +340,16 @@ class KernelTarget final : public targets::Target {
     const auto bytes = net::encode(segment);
     // A full TUN queue or a vanished device is a harness failure the executor sees as silence.
     (void)!::write(tun_, bytes.data(), bytes.size());
+  }
+
+  // An ICMP error goes in through the TUN like a segment; the kernel's ICMP layer hands it to
+  // TCP (tcp_v4_err / tcp_v6_err).
+  Result<void> inject_icmp(const net::IcmpMessage& message) override {
+    const auto bytes = net::encode_icmp(message);
+    if (::write(tun_, bytes.data(), bytes.size()) < 0) {
+      return make_error(std::string("writing the ICMP message to the TUN device failed: ") + std::strerror(errno));
+    }
+    return {};
   }
 
   std::optional<targets::Observation> wait(Micros deadline) override {

@@ -71,9 +71,22 @@ Result<void> configure_v4(const net::IpAddress& local, const net::IpAddress& rem
   auto addr = v4_sockaddr(local);
   std::memcpy(&ifr.ifr_addr, &addr, sizeof addr);
   if (::ioctl(sock.fd, SIOCSIFADDR, &ifr) != 0) return make_error(errno_text("SIOCSIFADDR " + local.to_string()));
-  auto mask = v4_sockaddr(*net::IpAddress::parse("255.255.255.255"));
-  std::memcpy(&ifr.ifr_netmask, &mask, sizeof mask);
+  // The stack sits on a /24 with a subnet broadcast address (192.0.2.255 for 192.0.2.1), as on a
+  // LAN and as the reference stack models it, so that segments to or from that address are the
+  // broadcast cases of RFC 9293 (MUST-46, MUST-57, MUST-63). A TUN device is point-to-point and
+  // gets no broadcast address by itself: it is set explicitly. (A loopback address stays /32.)
+  const bool subnet = local.bytes[0] != 127;
+  auto subnet_mask = v4_sockaddr(*net::IpAddress::parse(subnet ? "255.255.255.0" : "255.255.255.255"));
+  std::memcpy(&ifr.ifr_netmask, &subnet_mask, sizeof subnet_mask);
   if (::ioctl(sock.fd, SIOCSIFNETMASK, &ifr) != 0) return make_error(errno_text("SIOCSIFNETMASK"));
+  if (subnet) {
+    net::IpAddress broadcast = local;
+    broadcast.bytes[3] = 255;
+    auto brd = v4_sockaddr(broadcast);
+    std::memcpy(&ifr.ifr_broadaddr, &brd, sizeof brd);
+    if (::ioctl(sock.fd, SIOCSIFBRDADDR, &ifr) != 0) return make_error(errno_text("SIOCSIFBRDADDR " + broadcast.to_string()));
+  }
+  auto mask = v4_sockaddr(*net::IpAddress::parse("255.255.255.255"));
   ifr.ifr_mtu = kTunMtu;
   if (::ioctl(sock.fd, SIOCSIFMTU, &ifr) != 0) return make_error(errno_text("SIOCSIFMTU"));
   if (auto r = set_flags_up(sock.fd, kTunName); !r) return r;
@@ -89,6 +102,23 @@ Result<void> configure_v4(const net::IpAddress& local, const net::IpAddress& rem
   rt.rt_dev = dev;
   if (::ioctl(sock.fd, SIOCADDRT, &rt) != 0) return make_error(errno_text("route to " + remote.to_string()));
   return {};
+}
+
+// A new IPv6 address is tentative until the kernel's address-configuration work runs (a moment
+// later, even with DAD off on a NOARP device), and bind() to it fails with EADDRNOTAVAIL until
+// then. Waits, up to two seconds, until a socket can be bound to it.
+Result<void> wait_until_usable(const net::IpAddress& local) {
+  Fd sock(::socket(AF_INET6, SOCK_DGRAM, 0));
+  if (sock.fd < 0) return make_error(errno_text("socket(AF_INET6)"));
+  sockaddr_in6 sin6{};
+  sin6.sin6_family = AF_INET6;
+  std::memcpy(&sin6.sin6_addr, local.bytes.data(), 16);
+  for (int attempt = 0; attempt < 2000; ++attempt) {
+    if (::bind(sock.fd, reinterpret_cast<const sockaddr*>(&sin6), sizeof sin6) == 0) return {};
+    if (errno != EADDRNOTAVAIL) return make_error(errno_text("bind to " + local.to_string()));
+    ::usleep(1000);
+  }
+  return make_error("address " + local.to_string() + " did not become usable within 2 s");
 }
 
 // The kernel's in6_ifreq (linux/ipv6.h clashes with glibc's netinet/in.h, so it is spelled here).
@@ -115,7 +145,7 @@ Result<void> configure_v6(const net::IpAddress& local, const net::IpAddress& rem
   rt.rtmsg_flags = RTF_UP | RTF_HOST;
   rt.rtmsg_ifindex = static_cast<int>(index);
   if (::ioctl(sock.fd, SIOCADDRT, &rt) != 0) return make_error(errno_text("route to " + remote.to_string()));
-  return {};
+  return wait_until_usable(local);
 }
 
 }  // namespace

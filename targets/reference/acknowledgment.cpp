@@ -35,7 +35,7 @@ void Stack::take_rtt_sample(Tcb& tcb, std::uint32_t ack) {
   update_rto(tcb, now_ - tcb.rtt_start);
 }
 
-void Stack::acknowledge(Tcb& tcb, std::uint32_t ack) {
+void Stack::acknowledge(Tcb& tcb, std::uint32_t ack, bool grow_cwnd) {
   // SND.UNA < SEG.ACK <= SND.NXT: remove what is acknowledged from the retransmission queue.
   std::uint32_t acked = ack - tcb.snd_una;
   std::uint32_t total = acked;  // what counts for the congestion window: not the SYN
@@ -49,6 +49,7 @@ void Stack::acknowledge(Tcb& tcb, std::uint32_t ack) {
   tcb.snd_una = ack;
   if (tcb.rtx_active && seq_lt(tcb.rtx_nxt, tcb.snd_una)) tcb.rtx_nxt = tcb.snd_una;
   tcb.retries = 0;
+  tcb.soft_error = 0;  // the path works again: a remembered ICMP error is stale (Linux's tcp_ack)
   tcb.dupacks = 0;
   // Congestion control (RFC 5681 §3.1, NewReno RFC 6582 §3.2).
   const std::uint32_t mss = tcb.snd_mss;
@@ -61,8 +62,8 @@ void Stack::acknowledge(Tcb& tcb, std::uint32_t ack) {
       send_one(tcb, tcb.snd_una, mss, true);
       tcb.cwnd = tcb.cwnd > total ? tcb.cwnd - total + mss : mss;
     }
-  } else if (total == 0) {
-    // Only the SYN was acknowledged: the window does not grow.
+  } else if (total == 0 || !grow_cwnd) {
+    // Only the SYN was acknowledged, or the ACK carries ECE: the window does not grow.
   } else if (tcb.cwnd < tcb.ssthresh) {
     tcb.cwnd += std::min(total, mss);
   } else {
@@ -86,11 +87,38 @@ void Stack::handle_duplicate_ack(Tcb& tcb) {
     tcb.ssthresh = std::max(tcb.in_flight() / 2, 2 * mss);
     tcb.recover = tcb.snd_nxt;
     tcb.in_recovery = true;
+    note_window_reduction(tcb);
     send_one(tcb, tcb.snd_una, mss, true);
     tcb.cwnd = tcb.ssthresh + 3 * mss;
   } else if (tcb.in_recovery) {
     tcb.cwnd += mss;  // step 5: each further duplicate inflates the window
   }
+}
+
+void Stack::note_window_reduction(Tcb& tcb) {
+  // RFC 3168 §6.1.2: after any window reduction (ECE, fast retransmit, timeout) the first new
+  // data segment carries CWR; ECEs for data sent before the reduction are not acted on again.
+  if (!tcb.ecn_ok) return;
+  tcb.cwr_pending = true;
+  tcb.ecn_recover = tcb.snd_max;
+}
+
+void Stack::on_ecn_echo(Tcb& tcb, std::uint32_t ack) {
+  // "TCP should not react to congestion indications more than once every window of data": an
+  // ECE that acknowledges nothing sent after the last reduction, or one during fast recovery
+  // (which already reduced the window), changes nothing.
+  if (tcb.in_recovery || !seq_gt(ack, tcb.ecn_recover)) return;
+  // "The indication of congestion should be treated just as a congestion loss": halve cwnd and
+  // reduce ssthresh (RFC 5681's floor of two segments for ssthresh, one for cwnd).
+  const std::uint32_t mss = tcb.snd_mss;
+  const bool at_one_segment = tcb.cwnd <= mss;
+  tcb.ssthresh = std::max(tcb.cwnd / 2, 2 * mss);
+  tcb.cwnd = std::max(tcb.cwnd / 2, mss);
+  note_window_reduction(tcb);
+  trace(&tcb, "RFC 3168 6.1.2: ECN-Echo, congestion window halved, CWR on the next new data");
+  // "The sending TCP MUST reset the retransmit timer on receiving the ECN-Echo packet when the
+  // congestion window is one."
+  if (at_one_segment && tcb.snd_una != tcb.snd_max) tcb.rexmt_at = now_ + tcb.rto;
 }
 
 }  // namespace synack::reference

@@ -35,16 +35,26 @@ Result<StackConfig> StackConfig::from_profile(std::string_view name) {
     c.challenge_ack_min_interval = 500 * kMillis; // ... but tcp_invalid_ratelimit per socket
     c.zero_window_probe = ZeroWindowProbe::SeqMinus1;
     c.nagle = NagleMode::Minshall;
-    c.accept_syn_in_time_wait = true;
+    c.accept_syn_in_time_wait = true;         // tcp_timewait_state_process: TCP_TW_SYN ...
+    c.time_wait_reuse_rule = TimeWaitReuseRule::Rfc6191;  // ... newer TSval or higher SEQ
+    c.time_wait_reuse_restore = false;        // the TIME-WAIT socket is gone once the SYN is taken
+    c.ecn_passive = true;                     // net.ipv4.tcp_ecn = 2: accept ECN when asked ...
+    c.ecn_active = false;                     // ... never ask for it
     c.synack_on_duplicate_syn = true;
     c.require_timestamps = false;
     c.time_wait_ack_restarts = true;
     c.abort_rst_has_ack = true;
+    c.abort_deletes_time_wait = false;  // tcp_time_wait: the socket is CLOSED, the TW entry stays
+    c.send_on_listen_opens = false;     // tcp_sendmsg on a listener: sk_stream_wait_connect, EPIPE
     c.drop_syn_fin = true;
     c.delay_fin_ack = true;
     c.pingpong = true;
     c.ack_unsent_data_reply = false;
     c.old_ack_window_bytes_acked = true;
+    c.icmp_errors = IcmpErrorModel::Linux;     // tcp_v4_err, tcp_v6_err, tcp_req_err
+    c.icmp_seq_check = IcmpSeqCheck::Inclusive;
+    c.icmp_rto_revert = true;                  // tcp_ld_RTO_revert
+    c.min_pmtu = 552;                          // net.ipv4.route.min_pmtu
     c.ephemeral_port_first = 32768;
     c.ephemeral_port_last = 60999;
     return c;
@@ -69,6 +79,15 @@ Result<StackConfig> StackConfig::from_profile(std::string_view name) {
     c.nagle = NagleMode::Classic;
     c.synack_on_duplicate_syn = true;
     c.abort_rst_has_ack = true;
+    c.abort_deletes_time_wait = false;  // tcp_usr_close leaves an INP_TIMEWAIT pcb alone
+    c.send_on_listen_opens = false;     // tcp_usr_send on a listener: ENOTCONN/EPIPE
+    // tcp_twcheck: a SYN above the old RCV.NXT closes the TIME-WAIT state and goes to the
+    // listener; there is no PAWS check in TIME-WAIT, so timestamps play no part.
+    c.accept_syn_in_time_wait = true;
+    c.time_wait_reuse_rule = TimeWaitReuseRule::Sequence;
+    c.time_wait_reuse_restore = false;
+    c.ecn_passive = true;  // net.inet.tcp.ecn.enable = 2: accept ECN, do not request it
+    c.ecn_active = false;
     c.ephemeral_port_first = 10000;
     c.ephemeral_port_last = 65535;
     return c;
@@ -221,10 +240,25 @@ const std::vector<KeySpec>& key_specs() {
       {"nagle", choice(&StackConfig::nagle,
                        {{"classic", NagleMode::Classic}, {"minshall", NagleMode::Minshall}})},
       {"accept_syn_in_time_wait", boolean(&StackConfig::accept_syn_in_time_wait)},
+      {"time_wait_reuse_rule",
+       choice(&StackConfig::time_wait_reuse_rule,
+              {{"rfc6191", TimeWaitReuseRule::Rfc6191}, {"sequence", TimeWaitReuseRule::Sequence}})},
+      {"time_wait_reuse_restore", boolean(&StackConfig::time_wait_reuse_restore)},
+      {"ecn_passive", boolean(&StackConfig::ecn_passive)},
+      {"ecn_active", boolean(&StackConfig::ecn_active)},
+      {"ipv4_prefix_length", integer(&StackConfig::ipv4_prefix_length, 0, 32)},
+      {"icmp_errors", choice(&StackConfig::icmp_errors,
+                             {{"rfc", IcmpErrorModel::Rfc}, {"linux", IcmpErrorModel::Linux}})},
+      {"icmp_seq_check", choice(&StackConfig::icmp_seq_check, {{"half_open", IcmpSeqCheck::HalfOpen},
+                                                               {"inclusive", IcmpSeqCheck::Inclusive}})},
+      {"icmp_rto_revert", boolean(&StackConfig::icmp_rto_revert)},
+      {"min_pmtu", integer(&StackConfig::min_pmtu, 68, 65535)},
       {"synack_on_duplicate_syn", boolean(&StackConfig::synack_on_duplicate_syn)},
       {"require_timestamps", boolean(&StackConfig::require_timestamps)},
       {"time_wait_ack_restarts", boolean(&StackConfig::time_wait_ack_restarts)},
       {"abort_rst_has_ack", boolean(&StackConfig::abort_rst_has_ack)},
+      {"abort_deletes_time_wait", boolean(&StackConfig::abort_deletes_time_wait)},
+      {"send_on_listen_opens", boolean(&StackConfig::send_on_listen_opens)},
       {"drop_syn_fin", boolean(&StackConfig::drop_syn_fin)},
       {"delay_fin_ack", boolean(&StackConfig::delay_fin_ack)},
       {"pingpong", boolean(&StackConfig::pingpong)},

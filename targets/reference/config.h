@@ -39,10 +39,35 @@ enum class ZeroWindowProbe : std::uint8_t {
   SeqMinus1,  // Linux: an empty segment with SEQ = SND.UNA - 1 that forces an ACK
 };
 
+// Which SYNs may reopen a connection in TIME-WAIT (RFC 9293 §3.6.1) when accept_syn_in_time_wait
+// is on.
+enum class TimeWaitReuseRule : std::uint8_t {
+  Rfc6191,   // RFC 6191 §2: a newer TSval decides when timestamps are in use on both incarnations,
+             // otherwise a sequence number above the old RCV.NXT (Linux's tcp_timewait_state_process)
+  Sequence,  // only a sequence number above the old RCV.NXT (RFC 1122 §4.2.2.13; FreeBSD's
+             // tcp_twcheck, which does no PAWS check in TIME-WAIT)
+};
+
 // Nagle's algorithm (RFC 1122 §4.2.3.4) as modified by the profile; TCP_NODELAY turns it off.
 enum class NagleMode : std::uint8_t {
   Classic,   // hold a small segment while any data is unacknowledged
   Minshall,  // hold a small segment only while another small segment is unacknowledged (Linux)
+};
+
+// What an ICMP error does to the connection it quotes (RFC 9293 §3.9.2.2; icmp_arrival.cpp).
+enum class IcmpErrorModel : std::uint8_t {
+  Rfc,    // soft errors never abort (MUST-56) and are remembered for the user (SHLD-25); hard
+          // errors (Destination Unreachable 2, 3; ICMPv6 1, 4) abort in every state (SHLD-26)
+  Linux,  // tcp_v4_err/tcp_v6_err: in SYN-SENT every error aborts; in the synchronized states
+          // none does, each is remembered (reported at once with IP_RECVERR); a passive
+          // SYN-RECEIVED connection is dropped on net/host unreachable, time exceeded and
+          // parameter problem only
+};
+
+// Which quoted sequence numbers make an ICMP error credible (RFC 5927 §4.1).
+enum class IcmpSeqCheck : std::uint8_t {
+  HalfOpen,   // SND.UNA <= SEG.SEQ < SND.NXT, as RFC 5927 §4.1 states it (FreeBSD)
+  Inclusive,  // SND.UNA <= SEG.SEQ <= SND.NXT (Linux's between(seq, snd_una, snd_nxt))
 };
 
 struct StackConfig {
@@ -98,7 +123,13 @@ struct StackConfig {
   Micros challenge_ack_min_interval = 0;   // per connection: at most one per interval (Linux 500 ms)
   ZeroWindowProbe zero_window_probe = ZeroWindowProbe::OneByte;
   NagleMode nagle = NagleMode::Classic;
-  bool accept_syn_in_time_wait = false;    // RFC 6191-style reuse of a TIME-WAIT pair by a new SYN
+  bool accept_syn_in_time_wait = true;     // RFC 9293 §3.6.1 MAY-2 / SHLD-4: a new SYN to a
+                                           // listening port may reopen a pair in TIME-WAIT
+  TimeWaitReuseRule time_wait_reuse_rule = TimeWaitReuseRule::Rfc6191;  // which SYNs qualify
+  bool time_wait_reuse_restore = true;     // RFC 1122 §4.2.2.13 (2): a reopened connection reset
+                                           // in SYN-RECEIVED (the SYN was an old duplicate)
+                                           // returns the pair to TIME-WAIT; Linux and BSD drop
+                                           // the TIME-WAIT state as soon as the SYN is taken
   bool ack_unsent_data_reply = true;       // an ACK of unsent data draws an ACK (RFC 9293,
                                            // RFC 5961 §5.2); Linux drops it silently
   bool old_ack_window_bytes_acked = false; // Linux: RFC 5961 §5.2's MAX.SND.WND is limited to
@@ -109,12 +140,35 @@ struct StackConfig {
   bool drop_syn_fin = false;               // Linux: a SYN with FIN to a LISTEN socket is dropped
   bool abort_rst_has_ack = false;          // ABORT sends <SEQ=SND.NXT><CTL=RST> (RFC 9293
                                            // §3.10.5); Linux and BSD add ACK=RCV.NXT
+  bool send_on_listen_opens = true;        // RFC 9293 §3.10.2: SEND with a remote socket on a
+                                           // LISTEN connection makes it active (SYN-SENT); Linux
+                                           // and BSD fail sendto() on a listener with EPIPE
+  bool abort_deletes_time_wait = true;     // RFC 9293 §3.10.5: ABORT (close with SO_LINGER 0)
+                                           // in TIME-WAIT deletes the TCB; in Linux and BSD the
+                                           // socket has already left it to a TIME-WAIT entry
   bool time_wait_ack_restarts = false;     // Linux: any non-RST segment with ACK restarts the
                                            // TIME-WAIT timer (RFC 9293: only a repeated FIN)
   bool require_timestamps = true;          // RFC 7323 §3.2: with TS negotiated, drop non-RST
                                            // segments without TSopt (Linux accepts them)
   bool synack_on_duplicate_syn = false;    // SYN-RECEIVED answers a repeated SYN with the SYN-ACK
                                            // (BSD, Linux) instead of RFC 9293's plain ACK
+  // Explicit Congestion Notification (RFC 3168; RFC 9293 SHLD-8).
+  bool ecn_passive = true;   // answer an ECN-setup SYN (ECE+CWR) with an ECN-setup SYN-ACK (ECE)
+  bool ecn_active = false;   // send an ECN-setup SYN on connect() (Linux net.ipv4.tcp_ecn=2: off)
+
+  // ICMP errors (RFC 9293 §3.9.2.2, RFC 1122 §4.2.3.9, RFC 5927, RFC 1191, RFC 6069).
+  IcmpErrorModel icmp_errors = IcmpErrorModel::Rfc;
+  IcmpSeqCheck icmp_seq_check = IcmpSeqCheck::HalfOpen;
+  bool icmp_rto_revert = false;   // RFC 6069 (TCP-LD): net/host unreachable for SND.UNA undoes
+                                  // one RTO backoff (Linux's tcp_ld_RTO_revert)
+  std::uint16_t min_pmtu = 68;    // lowest IPv4 path MTU a "fragmentation needed" may set (RFC
+                                  // 1191 §3: 68; Linux's min_pmtu: 552); IPv6 is always 1280
+
+  // The IPv4 prefix length of the stack's addresses: 192.0.2.1/24 makes 192.0.2.255 the subnet
+  // broadcast address, whose segments are dropped (RFC 9293 §3.9.2.3, RFC 1122 §4.2.3.10).
+  // /31 and /32 have no broadcast address (RFC 3021).
+  std::uint8_t ipv4_prefix_length = 24;
+
   // TEST ONLY (tests/fuzz planted-bug test, never set by a profile or a key): accept a RST at any
   // SEG.SEQ, breaking RFC 9293 §3.10.7.4 / RFC 5961 §3.2, so the fuzzer can show it finds it.
   bool test_planted_bug_rst_any_seq = false;

@@ -78,12 +78,30 @@ std::vector<std::string> Stack::check_invariants() const {
       const Socket* so = sock(t.fd);
       if (!so || so->tcb != &t) fail(t, "descriptor does not point back at its connection");
     }
+    // RFC 3168 §6.1.1: no ECN state without negotiation.
+    if (!t.ecn_ok && (t.ece_echo || t.cwr_pending)) fail(t, "ECN echo or CWR pending without ECN");
+    // TIME-WAIT reuse: a superseded incarnation waits in TIME-WAIT for exactly one connection in
+    // SYN-RECEIVED on the same pair, which names it.
+    if (t.superseded) {
+      bool named = false;
+      for (const auto& q : conns_) {
+        named |= q->reopened_from == t.id && q->state == State::SynReceived &&
+                 q->local == t.local && q->remote == t.remote;
+      }
+      if (s != State::TimeWait || !named) {
+        fail(t, "a superseded connection is not in TIME-WAIT or no new connection names it");
+      }
+    }
+    if (t.reopened_from != 0 && s != State::SynReceived) {
+      fail(t, "a connection outside SYN-RECEIVED still holds a TIME-WAIT incarnation aside");
+    }
   }
   // No two live connections share a 4-tuple. The index has unique keys; if each entry holds a
   // live connection under that connection's own tuple and there are as many entries as live
   // connections, every live connection is in it and no two of them share a tuple.
+  // (A TIME-WAIT incarnation set aside by a reopening SYN is out of the index on purpose.)
   std::size_t live = 0;
-  for (const auto& p : conns_) live += p->state != State::Closed;
+  for (const auto& p : conns_) live += p->state != State::Closed && !p->superseded;
   for (const auto& [tuple, t] : by_tuple_) {
     if (t->state == State::Closed || !(tuple == FourTuple{t->local, t->remote})) {
       fail(*t, "the 4-tuple index holds a closed connection or one under another tuple");

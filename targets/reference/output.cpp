@@ -23,7 +23,11 @@ net::Segment Stack::make_segment(const Tcb& tcb, std::uint32_t seq, std::uint16_
   s.seq = seq;
   s.flags = flags;
   if (flags & flag::ACK) s.ack = tcb.rcv_nxt;
-  s.tos = tcb.opts.tos;                 // IP_TOS (MUST-48, SHLD-22)
+  // RFC 3168 §6.1.3: after a CE mark, every ACK echoes ECE until a CWR arrives.
+  if (tcb.ecn_ok && tcb.ece_echo && (flags & flag::ACK) && !(flags & (flag::SYN | flag::RST))) {
+    s.flags |= flag::ECE;
+  }
+  s.tos = tcb.opts.tos;                 // IP_TOS (MUST-48, SHLD-22); ECN bits are 0 (not-ECT)
   if (tcb.opts.ttl) s.ttl = tcb.opts.ttl;  // IP_TTL (MUST-49)
   return s;
 }
@@ -165,6 +169,10 @@ void Stack::send_syn(Tcb& tcb) {
   // SYN (active open) or SYN-ACK (passive open, or simultaneous open in SYN-RECEIVED).
   const bool syn_ack = tcb.state == State::SynReceived;
   net::Segment s = make_segment(tcb, tcb.iss, syn_ack ? flag::SYN | flag::ACK : flag::SYN);
+  // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR, an ECN-setup SYN-ACK ECE alone; the
+  // IP header of either stays not-ECT.
+  if (syn_ack && tcb.ecn_ok) s.flags |= flag::ECE;
+  if (!syn_ack && tcb.ecn_offered) s.flags |= flag::ECE | flag::CWR;
   s.window = advertised_window(tcb, true);
   add_syn_options(tcb, s, syn_ack);
   if (seq_ge(tcb.iss, tcb.snd_nxt)) tcb.snd_nxt = tcb.iss + 1;
@@ -221,7 +229,8 @@ std::uint32_t Stack::effective_window(const Tcb& tcb) const {
   return std::min(tcb.snd_wnd, tcb.cwnd);
 }
 
-bool Stack::send_one(Tcb& tcb, std::uint32_t seq, std::uint32_t max_len, bool retransmission) {
+bool Stack::send_one(Tcb& tcb, std::uint32_t seq, std::uint32_t max_len, bool retransmission,
+                     bool window_probe) {
   // Sends the data (and FIN, if it follows) starting at `seq`. Returns false if nothing to send.
   const std::uint32_t start = tcb.data_seq();
   const std::uint32_t offset = seq - start;
@@ -242,6 +251,16 @@ bool Stack::send_one(Tcb& tcb, std::uint32_t seq, std::uint32_t max_len, bool re
   add_data_options(tcb, s);
   s.payload.reserve(len);
   tcb.send_buf.copy_to(offset, len, s.payload);
+  // RFC 3168 §6.1.2: new data of an ECN connection is ECT(0), and the first new data after a
+  // window reduction carries CWR. Never on retransmissions (§6.1.5), window probes (§6.1.6) or
+  // segments without data (pure ACKs, a lone FIN: their loss is not seen as congestion).
+  if (tcb.ecn_ok && len > 0 && !retransmission && !window_probe && !seq_lt(seq, tcb.snd_max)) {
+    s.tos = static_cast<std::uint8_t>((s.tos & ~0x3) | 0x2);
+    if (tcb.cwr_pending) {
+      s.flags |= flag::CWR;
+      tcb.cwr_pending = false;
+    }
+  }
   const std::uint32_t end = seq + len + (fin ? 1 : 0);
   if (retransmission) {
     ++tcb.total_retrans;

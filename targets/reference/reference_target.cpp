@@ -76,6 +76,18 @@ void ReferenceTarget::inject(const net::Segment& segment) {
   collect();
 }
 
+Result<void> ReferenceTarget::inject_icmp(const net::IcmpMessage& message) {
+  // Through the wire and back, as segments are; an undecodable message is dropped as IP would.
+  Result<net::IcmpMessage> decoded = net::decode_icmp(net::encode_icmp(message));
+  if (!decoded) {
+    ++dropped_;
+  } else {
+    stack_.icmp_arrives(*decoded);
+  }
+  collect();
+  return {};
+}
+
 std::optional<Observation> ReferenceTarget::wait(Micros deadline) {
   for (;;) {
     if (!observations_.empty()) {
@@ -156,7 +168,8 @@ std::optional<CallResult> ReferenceTarget::attempt(const SocketCall& c, Pending*
       }
       std::int64_t r = 0;
       while (done < total) {
-        r = s.write(c.fd, bytes.subspan(done, total - done), c.msg_flags);
+        r = c.has_address ? s.send_to(c.fd, bytes.subspan(done, total - done), c.msg_flags, c.address, c.port)
+                          : s.write(c.fd, bytes.subspan(done, total - done), c.msg_flags);
         if (r <= 0) break;
         done += static_cast<std::size_t>(r);
       }

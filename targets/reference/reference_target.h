@@ -32,6 +32,7 @@ class ReferenceTarget : public Target {
   Capabilities capabilities() const override;
   Micros now() override;
   void inject(const net::Segment& segment) override;
+  Result<void> inject_icmp(const net::IcmpMessage& message) override;
   std::optional<Observation> wait(Micros deadline) override;
   CallOutcome call(const SocketCall& call) override;
   Result<void> shell(std::string_view command) override;

@@ -23,6 +23,10 @@ SegView view_of(const net::Segment& seg) {
   return v;
 }
 
+// Room Linux leaves between a TIME-WAIT incarnation's SND.NXT and the ISN of the connection that
+// reopens the pair (tcp_timewait_state_process: tw_snd_nxt + 65535 + 2).
+constexpr std::uint32_t kTimeWaitIsnGap = 65535 + 2;
+
 std::uint16_t clamp_mss(std::uint32_t v) {
   return static_cast<std::uint16_t>(std::clamp<std::uint32_t>(v, 64, 65535));
 }
@@ -72,7 +76,8 @@ void Stack::negotiate_options(Tcb& tcb, const net::Segment& syn) {
   }
 }
 
-void Stack::segment_to_listen(Socket& listener, const net::Segment& seg) {
+void Stack::segment_to_listen(Socket& listener, const net::Segment& seg,
+                              std::optional<std::uint32_t> old_snd_max) {
   if (seg.has(flag::RST)) {
     trace(nullptr, "3.10.7.2 first: RST in LISTEN, ignored");
     return;
@@ -112,13 +117,23 @@ void Stack::segment_to_listen(Socket& listener, const net::Segment& seg) {
   tcb.irs = seg.seq;
   tcb.rcv_nxt = seg.seq + 1;
   negotiate_options(tcb, seg);
+  // RFC 3168 §6.1.1: an ECN-setup SYN (ECE and CWR) may be answered with an ECN-setup SYN-ACK,
+  // which makes ECN negotiated; anything else (ECE alone, or no ECE) leaves ECN off.
+  tcb.ecn_ok = cfg_.ecn_passive && seg.has(flag::ECE | flag::CWR);
   tcb.iss = choose_isn(tcb.local, tcb.remote);
+  // RFC 1122 §4.2.2.13 (1): a connection reopened from TIME-WAIT starts its sequence space above
+  // every sequence number of the old incarnation (Linux: the old SND.NXT + 65537).
+  const bool raise_isn = old_snd_max && !seq_ge(tcb.iss, *old_snd_max);
+  if (raise_isn) tcb.iss = *old_snd_max + kTimeWaitIsnGap;
   tcb.snd_una = tcb.snd_nxt = tcb.snd_max = tcb.snd_up = tcb.snd_sml = tcb.iss;
+  tcb.ecn_recover = tcb.iss;
   tcb.snd_wnd = seg.window;  // never scaled in a SYN (RFC 7323 §2.2)
   tcb.max_snd_wnd = tcb.snd_wnd;
   tcb.snd_wl1 = seg.seq;
   tcb.snd_wl2 = tcb.iss;
   set_state(tcb, State::SynReceived, "3.10.7.2 third: SYN in LISTEN, send SYN-ACK, SYN-RECEIVED");
+  if (raise_isn) trace(&tcb, "RFC 1122 4.2.2.13 (1): ISN raised above the old incarnation's SND.MAX");
+  if (tcb.ecn_ok) trace(&tcb, "RFC 3168 6.1.1: ECN-setup SYN, answer with an ECN-setup SYN-ACK");
   if (!seg.payload.empty() || seg.has(flag::FIN)) {
     trace(&tcb, "3.10.7.2 third: text/FIN in SYN not queued (dropped; the peer retransmits)");
   }
@@ -166,8 +181,11 @@ void Stack::segment_to_syn_sent(Tcb& tcb, const net::Segment& seg) {
     tcb.snd_una = seg.ack;
     tcb.rexmt_at = kNever;
     tcb.retries = 0;
+    tcb.soft_error = 0;  // the SYN got through: a remembered ICMP error is stale
   }
   if (tcb.syn_acked()) {
+    // RFC 3168 §6.1.1: only an ECN-setup SYN-ACK (ECE without CWR) answers an ECN-setup SYN.
+    tcb.ecn_ok = tcb.ecn_offered && seg.has(flag::ECE) && !seg.has(flag::CWR);
     // Our SYN is acknowledged: ESTABLISHED, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.
     tcb.snd_wnd = seg.window;  // SYN-ACK windows are never scaled
     tcb.max_snd_wnd = tcb.snd_wnd;
@@ -192,6 +210,8 @@ void Stack::segment_to_syn_sent(Tcb& tcb, const net::Segment& seg) {
     return;
   }
   // Simultaneous open (Figure 8): a bare SYN. SYN-RECEIVED, send <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>.
+  // ECN holds if both SYNs were ECN-setup SYNs; our SYN-ACK then is an ECN-setup SYN-ACK.
+  tcb.ecn_ok = tcb.ecn_offered && seg.has(flag::ECE | flag::CWR);
   tcb.snd_wnd = seg.window;
   tcb.max_snd_wnd = tcb.snd_wnd;
   tcb.snd_wl1 = seg.seq;
@@ -243,6 +263,7 @@ void Stack::segment_to_synchronized(Tcb& tcb, const net::Segment& seg) {
   if (!check_syn(tcb, v)) return;
   if (!check_ack(tcb, v)) return;
   update_timestamps(tcb, v);
+  process_ecn(tcb, v);
   process_urg(tcb, v);
   process_text(tcb, v);
   check_fin(tcb, v);
@@ -267,6 +288,25 @@ bool Stack::check_paws(Tcb& tcb, SegView& v) {
   if (now_ - tcb.ts_recent_time > Micros{24} * 24 * 3600 * kMicrosPerSecond) return true;
   send_out_of_window_ack(tcb, v, "RFC 7323 5.3 R1: PAWS, TSval older than TS.Recent, send ACK and drop");
   return false;
+}
+
+void Stack::process_ecn(Tcb& tcb, const SegView& v) {
+  // RFC 3168 §6.1.3, the data receiver's side, for acceptable segments only (§6.1.5: CE marks on
+  // segments outside the window are ignored; those never get past check_sequence).
+  if (!tcb.ecn_ok) return;
+  const net::Segment& seg = v.seg;
+  if (seg.ecn() != 0) tcb.ecn_seen = true;
+  // A CWR: the sender has reduced its window, so the echo stops ...
+  if (seg.has(flag::CWR) && tcb.ece_echo) {
+    tcb.ece_echo = false;
+    trace(&tcb, "RFC 3168 6.1.3: CWR received, ECE no longer set on ACKs");
+  }
+  // ... unless this segment is itself CE-marked: a CE data packet sets ECE on every ACK from now
+  // until a CWR arrives (ECT is never set on pure ACKs, so only data counts).
+  if (seg.ecn() == 3 && !seg.payload.empty() && !tcb.ece_echo) {
+    tcb.ece_echo = true;
+    trace(&tcb, "RFC 3168 6.1.3: CE-marked data, ECE set on every ACK until a CWR arrives");
+  }
 }
 
 void Stack::update_timestamps(Tcb& tcb, const SegView& v) {
@@ -496,13 +536,16 @@ bool Stack::check_ack(Tcb& tcb, SegView& v) {
                          seg.payload.empty() && !seg.has(flag::FIN) && wnd == tcb.snd_wnd &&
                          tcb.snd_una != tcb.snd_max;
   tcb.probes = 0;  // any acceptable ACK answers keepalive and zero-window probes
+  // RFC 3168 §6.1.2: an ECN-Echo on a connection that negotiated ECN signals congestion.
+  const bool ece = tcb.ecn_ok && seg.has(flag::ECE);
   if (seq_lt(tcb.snd_una, seg.ack)) {
     trace(&tcb, "3.10.7.4 fifth: SND.UNA < SEG.ACK =< SND.NXT, SND.UNA <- SEG.ACK");
-    acknowledge(tcb, seg.ack);
+    acknowledge(tcb, seg.ack, !ece);  // "SHOULD NOT increase cwnd in response to an ECE ACK"
   } else if (duplicate) {
     trace(&tcb, "RFC 5681 2: duplicate ACK");
     handle_duplicate_ack(tcb);
   }
+  if (ece) on_ecn_echo(tcb, seg.ack);
   // Window update when the segment is newer than the last one that set the window.
   if (seq_le(tcb.snd_una, seg.ack) &&
       (seq_lt(tcb.snd_wl1, seg.seq) || (tcb.snd_wl1 == seg.seq && seq_le(tcb.snd_wl2, seg.ack)))) {

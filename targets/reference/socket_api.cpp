@@ -209,6 +209,12 @@ int Stack::connect(int fd, const net::IpAddress& addr, std::uint16_t port) {
     sweep_pending_ = true;
     sweep();
   }
+  if (is_broadcast_or_multicast(addr)) {
+    // RFC 9293 §3.9.1.1 (MUST-46): OPEN to a broadcast or multicast address is an error; nothing
+    // is sent and the socket stays unconnected (Linux: ENETUNREACH from the route lookup).
+    trace(nullptr, "RFC 9293 3.9.1.1 / RFC 1122 4.2.3.10: OPEN to a broadcast or multicast address refused");
+    return -ENETUNREACH;
+  }
   if (port == 0) return -ECONNREFUSED;
   // Our address: the bound one, else this host's address of the peer's IP version.
   net::IpAddress local_addr;
@@ -241,8 +247,10 @@ int Stack::connect(int fd, const net::IpAddress& addr, std::uint16_t port) {
   tcb.offered_ts = cfg_.timestamps;
   tcb.offered_sack = cfg_.sack;
   tcb.rcv_shift = cfg_.window_scaling ? cfg_.window_shift : 0;
+  tcb.ecn_offered = cfg_.ecn_active;  // RFC 3168 §6.1.1: an ECN-setup SYN asks for ECN
   tcb.iss = choose_isn(tcb.local, tcb.remote);
   tcb.snd_una = tcb.snd_nxt = tcb.snd_max = tcb.snd_up = tcb.snd_sml = tcb.iss;
+  tcb.ecn_recover = tcb.iss;
   s->tcb = &tcb;
   s->kind = Socket::Kind::Connection;
   // OPEN (active): send <SEQ=ISS><CTL=SYN>, SND.UNA = ISS, SND.NXT = ISS+1, enter SYN-SENT.
@@ -322,6 +330,26 @@ std::int64_t Stack::write(int fd, std::span<const std::uint8_t> data, int /*msg_
   return static_cast<std::int64_t>(n);
 }
 
+std::int64_t Stack::send_to(int fd, std::span<const std::uint8_t> data, int msg_flags,
+                            const net::IpAddress& addr, std::uint16_t port) {
+  Socket* s = sock(fd);
+  if (!s) return -EBADF;
+  if (s->kind != Socket::Kind::Listening) return write(fd, data, msg_flags);
+  if (!cfg_.send_on_listen_opens) return -EPIPE;
+  // RFC 9293 §3.10.2 SEND, LISTEN STATE: with the remote socket given, change the connection
+  // from passive to active: select an ISS, send a SYN, enter SYN-SENT; the data waits for
+  // ESTABLISHED. Connections the listener had not handed out yet go, as when it closes.
+  trace(nullptr, "3.10.2 SEND in LISTEN: the connection turns active");
+  close_listener(*s);
+  s->kind = Socket::Kind::Bound;
+  const int r = connect(fd, addr, port);
+  if (r != -EINPROGRESS) return r;
+  Tcb* t = s->tcb;
+  const std::size_t n = std::min<std::size_t>(data.size(), t->opts.send_buffer);
+  t->send_buf.append(data.first(n));
+  return static_cast<std::int64_t>(n);
+}
+
 void Stack::close_listener(Socket& s) {
   // Connections not yet accepted die with the listener: established ones are reset.
   for (auto& t : conns_) {
@@ -375,9 +403,16 @@ int Stack::close(int fd) {
         if (cfg_.fin_wait2_timeout > 0) t->close_at = now_ + cfg_.fin_wait2_timeout;
         [[fallthrough]];
       default:
-        if (abort && t->state != State::Closed && t->state != State::TimeWait) {
+        if (!abort || t->state == State::Closed) break;
+        // RFC 9293 §3.10.5 ABORT: FIN-WAIT-1/2 send a reset; CLOSING, LAST-ACK and TIME-WAIT
+        // only delete the TCB (no reset: the peer has closed its side already).
+        if (t->state == State::FinWait1 || t->state == State::FinWait2) {
           send_rst(*t);
-          terminate(*t, 0, "SO_LINGER 0: close aborts, send RST");
+          terminate(*t, 0, "3.10.5 ABORT in FIN-WAIT: send RST, CLOSED");
+        } else if (t->state != State::TimeWait) {
+          terminate(*t, 0, "3.10.5 ABORT in CLOSING/LAST-ACK: delete the TCB");
+        } else if (cfg_.abort_deletes_time_wait) {
+          terminate(*t, 0, "3.10.5 ABORT in TIME-WAIT: delete the TCB");
         }
         break;
     }
@@ -470,8 +505,11 @@ int Stack::setsockopt(int fd, int level, int optname, std::int64_t value, std::i
         if (value < 0 || value > 255) return -EINVAL;
         o.ttl = static_cast<std::uint8_t>(value);
         break;
+      case IP_RECVERR: o.recverr = value != 0; break;  // icmp_arrival.cpp: report ICMP errors at once
       default: return -ENOPROTOOPT;
     }
+  } else if (level == IPPROTO_IPV6 && optname == IPV6_RECVERR) {
+    o.recverr = value != 0;
   } else {
     return -ENOPROTOOPT;
   }
@@ -506,6 +544,11 @@ int Stack::getsockopt(int fd, int level, int optname, std::int64_t& value, std::
         if (s->tcb && s->tcb->error) {
           value = s->tcb->error;
           s->tcb->error = 0;
+        } else if (s->tcb && s->tcb->soft_error) {
+          // As Linux's sock_getsockopt: with no pending error, the remembered soft ICMP error
+          // (RFC 9293 SHLD-25), once.
+          value = s->tcb->soft_error;
+          s->tcb->soft_error = 0;
         }
         return 0;
       case SO_TYPE: value = SOCK_STREAM; return 0;
@@ -543,8 +586,13 @@ int Stack::getsockopt(int fd, int level, int optname, std::int64_t& value, std::
     switch (optname) {
       case IP_TOS: value = o.tos; return 0;
       case IP_TTL: value = o.ttl ? o.ttl : 64; return 0;
+      case IP_RECVERR: value = o.recverr; return 0;
       default: return -ENOPROTOOPT;
     }
+  }
+  if (level == IPPROTO_IPV6 && optname == IPV6_RECVERR) {
+    value = o.recverr;
+    return 0;
   }
   return -ENOPROTOOPT;
 }
@@ -563,7 +611,8 @@ int Stack::tcp_info(int fd, TcpInfo& info) const {
     return 0;
   }
   const std::int64_t options = (t->ts_ok ? TCPI_OPT_TIMESTAMPS : 0) | (t->sack_ok ? TCPI_OPT_SACK : 0) |
-                               (t->wscale_ok ? TCPI_OPT_WSCALE : 0);
+                               (t->wscale_ok ? TCPI_OPT_WSCALE : 0) | (t->ecn_ok ? TCPI_OPT_ECN : 0) |
+                               (t->ecn_seen ? TCPI_OPT_ECN_SEEN : 0);
   // Linux's tcpi_ca_state: 0 Open, 1 Disorder, 3 Recovery, 4 Loss.
   const std::int64_t ca_state = t->in_recovery ? 3 : (t->rtx_active || t->retries > 0) ? 4
                                 : t->dupacks > 0                                   ? 1

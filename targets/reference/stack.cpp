@@ -74,6 +74,11 @@ void Stack::set_state(Tcb& tcb, State next, const char* rule) {
   tcb.prev_state = tcb.state;
   tcb.state = next;
   trace(&tcb, rule);
+  // A connection that reopened a TIME-WAIT pair decides the old incarnation's fate when it leaves
+  // SYN-RECEIVED: failing there (reset, timeout) means the SYN was an old duplicate.
+  if (tcb.reopened_from != 0 && tcb.prev_state == State::SynReceived) {
+    settle_reopened(tcb, next == State::Closed && cfg_.time_wait_reuse_restore);
+  }
 }
 
 void Stack::terminate(Tcb& tcb, int err, const char* rule) {
@@ -83,6 +88,7 @@ void Stack::terminate(Tcb& tcb, int err, const char* rule) {
   const auto indexed = by_tuple_.find(FourTuple{tcb.local, tcb.remote});
   if (indexed != by_tuple_.end() && indexed->second == &tcb) by_tuple_.erase(indexed);
   sweep_pending_ = true;
+  tcb.superseded = false;  // a set-aside TIME-WAIT incarnation whose 2·MSL ran out
   tcb.rexmt_at = tcb.persist_at = tcb.delack_at = tcb.keepalive_at = tcb.close_at = kNever;
   tcb.ack_now = false;
   tcb.send_buf.clear();
@@ -143,6 +149,31 @@ bool Stack::is_local(const net::IpAddress& a) const {
   return std::find(local_.begin(), local_.end(), a) != local_.end();
 }
 
+bool Stack::is_broadcast_or_multicast(const net::IpAddress& a) const {
+  if (a.version == net::IpVersion::v6) return a.bytes[0] == 0xff;  // ff00::/8
+  const std::uint32_t v = (std::uint32_t{a.bytes[0]} << 24) | (std::uint32_t{a.bytes[1]} << 16) |
+                          (std::uint32_t{a.bytes[2]} << 8) | a.bytes[3];
+  if (v == 0xffffffffu) return true;                 // limited broadcast 255.255.255.255
+  if ((v & 0xf0000000u) == 0xe0000000u) return true;  // multicast 224.0.0.0/4
+  // The directed broadcast of our own subnet: host part all ones (none on /31 or /32).
+  const unsigned prefix = cfg_.ipv4_prefix_length;
+  if (prefix >= 31) return false;
+  const std::uint32_t host_mask = prefix == 0 ? 0xffffffffu : (0xffffffffu >> prefix);
+  for (const net::IpAddress& l : local_) {
+    if (l.version != net::IpVersion::v4) continue;
+    const std::uint32_t lv = (std::uint32_t{l.bytes[0]} << 24) | (std::uint32_t{l.bytes[1]} << 16) |
+                             (std::uint32_t{l.bytes[2]} << 8) | l.bytes[3];
+    if ((v & ~host_mask) == (lv & ~host_mask) && (v & host_mask) == host_mask) return true;
+  }
+  return false;
+}
+
+bool Stack::is_invalid_source(const net::IpAddress& a) const {
+  if (is_broadcast_or_multicast(a)) return true;
+  if (a.version == net::IpVersion::v4) return a.bytes[0] == 0;  // 0.0.0.0/8, "this network"
+  return std::all_of(a.bytes.begin(), a.bytes.end(), [](std::uint8_t b) { return b == 0; });  // ::
+}
+
 std::uint32_t Stack::choose_isn(const Endpoint& local, const Endpoint& remote) const {
   if (cfg_.isn_mode == IsnMode::Fixed) return cfg_.fixed_isn;
   // RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), where M is a
@@ -183,18 +214,35 @@ void Stack::segment_arrives(const net::Segment& seg) {
     trace(nullptr, "3.10.7: bad checksum, segment discarded");
     return;
   }
+  // RFC 9293 §3.9.2.3 (MUST-57, MUST-63), RFC 1122 §4.2.3.10: a segment to or from an address no
+  // connection can have is discarded before any state is looked at: no reply, no RST.
+  if (is_broadcast_or_multicast(seg.dst)) {
+    trace(nullptr,
+          "RFC 9293 3.9.2.3 / RFC 1122 4.2.3.10: segment to a broadcast or multicast address, "
+          "silently discarded");
+    return;
+  }
+  if (is_invalid_source(seg.src)) {
+    trace(nullptr,
+          "RFC 9293 3.9.2.3 / RFC 1122 4.2.3.10: segment from a broadcast, multicast or unspecified "
+          "source address, silently discarded");
+    return;
+  }
   if (!is_local(seg.dst)) {
     trace(nullptr, "segment not addressed to this host, discarded");
     return;
   }
   Tcb* tcb = find_connection(seg);
   if (tcb && tcb->state == State::TimeWait && cfg_.accept_syn_in_time_wait &&
-      seg.has(net::flag::SYN) && !seg.has(net::flag::ACK) && !seg.has(net::flag::RST) &&
-      net::seq_gt(seg.seq, tcb->rcv_nxt) && find_listener(seg) != nullptr) {
-    // RFC 6191 / RFC 1122 §4.2.2.13: a new SYN with a higher sequence number may reopen a
-    // connection in TIME-WAIT; the old incarnation is closed and the SYN goes to the listener.
-    terminate(*tcb, 0, "RFC 1122 4.2.2.13: new SYN above RCV.NXT reopens TIME-WAIT connection");
-    tcb = nullptr;
+      seg.has(net::flag::SYN)) {
+    // RFC 9293 §3.6.1: a new SYN may reopen the pair directly from TIME-WAIT.
+    Socket* l = find_listener(seg);
+    const char* rule = l ? time_wait_reopen_rule(*tcb, seg) : nullptr;
+    if (rule) {
+      reopen_time_wait(*tcb, *l, seg, rule);
+      sweep();
+      return;
+    }
   }
   if (tcb == nullptr) {
     if (Socket* l = find_listener(seg)) {

@@ -7,6 +7,7 @@
 // -EINPROGRESS, ...), as the kernel does internally; the Target adapter emulates blocking.
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "harness/common/time.h"
+#include "harness/net/icmp.h"
 #include "harness/net/segment.h"
 #include "targets/reference/config.h"
 #include "targets/reference/tcb.h"
@@ -78,6 +80,8 @@ class Stack {
   // ---- Network ----
   // A segment arrives from the network at now().
   void segment_arrives(const net::Segment& seg);
+  // An ICMP or ICMPv6 error arrives at now() (icmp_arrival.cpp: RFC 9293 §3.9.2.2).
+  void icmp_arrives(const net::IcmpMessage& icmp);
   // Segments sent since the last call, oldest first.
   std::vector<Emitted> take_output();
   bool has_output() const { return !out_.empty(); }
@@ -92,6 +96,11 @@ class Stack {
   int connect_status(int fd) const;
   std::int64_t read(int fd, std::size_t length, int msg_flags, std::vector<std::uint8_t>& out);
   std::int64_t write(int fd, std::span<const std::uint8_t> data, int msg_flags);
+  // sendto() with a destination. On a listening socket this is RFC 9293 §3.10.2's SEND in LISTEN
+  // (send_on_listen_opens): the connection turns active, a SYN goes out, the data is queued for
+  // ESTABLISHED. Elsewhere the address is ignored and it is write(), as on Linux.
+  std::int64_t send_to(int fd, std::span<const std::uint8_t> data, int msg_flags,
+                       const net::IpAddress& addr, std::uint16_t port);
   int close(int fd);
   int shutdown(int fd, int how);
   int setsockopt(int fd, int level, int optname, std::int64_t value, std::int64_t linger_s = 0);
@@ -119,7 +128,10 @@ class Stack {
   // segment_arrival.cpp: RFC 9293 §3.10.7, one function per step. The check_* functions return
   // false when the segment has been dealt with (dropped, answered) and processing stops.
   void segment_to_closed(const net::Segment& seg);
-  void segment_to_listen(Socket& listener, const net::Segment& seg);
+  // `old_snd_max`: when the SYN reopens a pair from TIME-WAIT, one past the largest sequence
+  // number the old incarnation used; the new ISN must lie above it (RFC 1122 §4.2.2.13 (1)).
+  void segment_to_listen(Socket& listener, const net::Segment& seg,
+                         std::optional<std::uint32_t> old_snd_max = std::nullopt);
   void segment_to_syn_sent(Tcb& tcb, const net::Segment& seg);
   void segment_to_synchronized(Tcb& tcb, const net::Segment& seg);
   bool check_paws(Tcb& tcb, SegView& seg);
@@ -133,6 +145,29 @@ class Stack {
   void enter_time_wait(Tcb& tcb);
   bool complete_passive_open(Tcb& tcb);
   void negotiate_options(Tcb& tcb, const net::Segment& syn);
+  void process_ecn(Tcb& tcb, const SegView& seg);
+
+  // time_wait_reuse.cpp: a new SYN for a pair in TIME-WAIT (RFC 9293 §3.6.1, RFC 6191).
+  // The rule that lets `syn` reopen the pair, or nullptr if it does not qualify.
+  const char* time_wait_reopen_rule(const Tcb& tcb, const net::Segment& syn) const;
+  // Takes `syn` to `listener` as a new connection on the pair of `time_wait`.
+  void reopen_time_wait(Tcb& time_wait, Socket& listener, const net::Segment& syn, const char* rule);
+  // A connection that reopened a TIME-WAIT pair leaves SYN-RECEIVED: the old incarnation returns
+  // to TIME-WAIT (`restore`, RFC 1122 §4.2.2.13 (2)) or is closed for good.
+  void settle_reopened(Tcb& fresh, bool restore);
+
+  // icmp_arrival.cpp: what an ICMP error does to the connection it quotes.
+  void icmp_soft_error(Tcb& tcb, int err, const char* rule);
+  void icmp_hard_error(Tcb& tcb, int err, const char* rule);
+  void icmp_packet_too_big(Tcb& tcb, std::uint32_t mtu, bool ipv6);
+  void icmp_rto_revert(Tcb& tcb);
+  // The error a connection that times out reports: the last soft ICMP error (now reported, so
+  // forgotten), else ETIMEDOUT (RFC 1122 §4.2.3.9 DISCUSSION; Linux's tcp_write_err).
+  static int timeout_error(Tcb& tcb) {
+    const int err = tcb.soft_error ? tcb.soft_error : ETIMEDOUT;
+    tcb.soft_error = 0;
+    return err;
+  }
 
   // receive.cpp: the sixth to eighth steps.
   void process_urg(Tcb& tcb, SegView& seg);
@@ -140,10 +175,16 @@ class Stack {
   void check_fin(Tcb& tcb, SegView& seg);
 
   // acknowledgment.cpp: the send side's reaction to acceptable ACKs.
-  void acknowledge(Tcb& tcb, std::uint32_t ack);
+  // `grow_cwnd` false: the ACK carried ECE, so the congestion window does not grow on it.
+  void acknowledge(Tcb& tcb, std::uint32_t ack, bool grow_cwnd = true);
   void take_rtt_sample(Tcb& tcb, std::uint32_t ack);
   void update_rto(Tcb& tcb, Micros sample);
   void handle_duplicate_ack(Tcb& tcb);
+  // RFC 3168 §6.1.2: an ACK with ECE; reduces the window at most once per window of data.
+  void on_ecn_echo(Tcb& tcb, std::uint32_t ack);
+  // Any window reduction (ECE, fast retransmit, timeout) on an ECN connection: the next new data
+  // segment carries CWR, and ECEs for data sent before now are not acted on again.
+  void note_window_reduction(Tcb& tcb);
 
   // output.cpp: building and sending segments.
   net::Segment make_segment(const Tcb& tcb, std::uint32_t seq, std::uint16_t flags) const;
@@ -158,7 +199,9 @@ class Stack {
   void send_reset_for(const net::Segment& seg);  // §3.10.7.1 reset generation
   // Sends what the windows and Nagle allow; then the pending ACK if nothing carried it.
   void output(Tcb& tcb);
-  bool send_one(Tcb& tcb, std::uint32_t seq, std::uint32_t max_len, bool retransmission);
+  // `window_probe`: a zero-window probe, which is never ECN-capable (RFC 3168 §6.1.6).
+  bool send_one(Tcb& tcb, std::uint32_t seq, std::uint32_t max_len, bool retransmission,
+                bool window_probe = false);
   void retransmit_first(Tcb& tcb);
   std::uint32_t effective_window(const Tcb& tcb) const;
 
@@ -191,6 +234,12 @@ class Stack {
   Tcb* find_connection(const net::Segment& seg);
   Socket* find_listener(const net::Segment& seg);
   bool is_local(const net::IpAddress& a) const;
+  // RFC 9293 §3.9.2.3, RFC 1122 §4.2.3.10: a broadcast (limited, or the subnet broadcast of one of
+  // our IPv4 addresses) or multicast address, which a connection can never have at either end.
+  bool is_broadcast_or_multicast(const net::IpAddress& a) const;
+  // RFC 1122 §3.2.1.3: what a segment's source may not be: broadcast, multicast, or "this
+  // network" (0.0.0.0/8 and ::).
+  bool is_invalid_source(const net::IpAddress& a) const;
   std::uint32_t choose_isn(const Endpoint& local, const Endpoint& remote) const;
   std::uint32_t ts_now(const Tcb& tcb) const;
   void trace(const Tcb* tcb, std::string_view rule) const {

@@ -32,10 +32,13 @@ struct SocketOptions {
   Micros keepalive_idle = 0;         // TCP_KEEPIDLE
   Micros keepalive_interval = 0;     // TCP_KEEPINTVL
   int keepalive_count = 0;           // TCP_KEEPCNT
-  std::uint8_t tos = 0;              // IP_TOS: DS field of every segment sent (ECN bits stay 0)
+  std::uint8_t tos = 0;              // IP_TOS: DS field of every segment sent (the ECN bits come
+                                     // from the connection: ECT(0) on new data once negotiated)
   std::uint8_t ttl = 0;              // IP_TTL: TTL / hop limit of every segment sent; 0 = 64
   bool oobinline = false;            // SO_OOBINLINE (urgent data always stays inline here)
   Micros user_timeout = 0;           // TCP_USER_TIMEOUT: R2 as a time (MUST-21); 0 = retries
+  bool recverr = false;              // IP_RECVERR / IPV6_RECVERR: ICMP errors are reported at
+                                     // once (SO_ERROR, the next call), not only on a timeout
 };
 
 // Out-of-order data held until the hole before it fills (RFC 9293 §3.10.7.4 seventh, SHOULD
@@ -94,6 +97,22 @@ struct Tcb {
   std::uint32_t last_ack_sent = 0;  // Last.ACK.sent: the ACK field of our last segment
   std::uint32_t ts_offset = 0;      // added to our clock in TSval (RFC 7323 §7.1 randomization)
 
+  // Explicit Congestion Notification (RFC 3168 §6.1).
+  bool ecn_offered = false;     // our SYN was an ECN-setup SYN (ECE+CWR; active open)
+  bool ecn_ok = false;          // negotiated: ECN-setup SYN and ECN-setup SYN-ACK were exchanged;
+                                // never true otherwise, and no ECT/ECE/CWR is sent without it
+  bool ece_echo = false;        // a CE mark arrived: every ACK carries ECE until a CWR arrives
+  bool cwr_pending = false;     // the window was reduced: the next new data segment carries CWR
+  std::uint32_t ecn_recover = 0;  // SND.MAX at the last window reduction: an ECE acknowledging
+                                  // no more than this belongs to the same window and is ignored
+  bool ecn_seen = false;        // a segment arrived with ECT or CE (TCP_INFO's TCPI_OPT_ECN_SEEN)
+
+  // TIME-WAIT reuse (RFC 9293 §3.6.1, RFC 1122 §4.2.2.13).
+  std::uint32_t reopened_from = 0;  // id of the TIME-WAIT connection a new SYN replaced, while
+                                    // this connection is in SYN-RECEIVED; 0 otherwise
+  bool superseded = false;      // in TIME-WAIT, set aside (out of the 4-tuple index) while the
+                                // connection that reopened its pair is in SYN-RECEIVED
+
   // Round-trip time and retransmission timeout (RFC 6298).
   Micros srtt = 0;             // smoothed RTT, valid when have_rtt
   Micros rttvar = 0;           // RTT variation, valid when have_rtt
@@ -146,6 +165,9 @@ struct Tcb {
   std::uint32_t rcv_seg_max = 0;   // largest payload received (delayed ACK's "full-sized")
   bool read_shutdown = false;      // SHUT_RD: reads return 0, arriving data is dropped
   int error = 0;                   // pending error for the user (ECONNRESET, ...), 0 if none
+  int soft_error = 0;              // errno of the last soft ICMP error (RFC 9293 SHLD-25), 0 if
+                                   // none; reported instead of ETIMEDOUT if the connection times
+                                   // out, cleared when an ACK acknowledges new data
   bool reset = false;              // the connection ended by RST (read/write fail, not EOF)
 
   // Counters for TCP_INFO.

@@ -54,14 +54,14 @@ void Stack::on_retransmission_timeout(Tcb& tcb) {
   if (tcb.retries == 0) tcb.rtx_since = now_ - tcb.rto;
   const Micros user_timeout = tcb.state == State::SynReceived && tcb.passive ? 0 : tcb.opts.user_timeout;
   if (user_timeout > 0 && now_ - tcb.rtx_since >= user_timeout) {
-    terminate(tcb, ETIMEDOUT, "TCP_USER_TIMEOUT: unacknowledged for the user timeout (R2), ETIMEDOUT");
+    terminate(tcb, timeout_error(tcb), "TCP_USER_TIMEOUT: unacknowledged for the user timeout (R2), ETIMEDOUT");
     return;
   }
   if (user_timeout == 0 && tcb.retries >= limit) {
     if (tcb.state == State::SynReceived && tcb.passive) {
       terminate(tcb, 0, "SYN-ACK retries exhausted, half-open connection dropped");
     } else {
-      terminate(tcb, ETIMEDOUT, "RFC 1122 4.2.3.5: retransmission limit (R2) reached, ETIMEDOUT");
+      terminate(tcb, timeout_error(tcb), "RFC 1122 4.2.3.5: retransmission limit (R2) reached, ETIMEDOUT");
     }
     return;
   }
@@ -79,6 +79,7 @@ void Stack::on_retransmission_timeout(Tcb& tcb) {
     tcb.dupacks = 0;
     tcb.rtx_active = true;
     tcb.rtx_nxt = tcb.snd_una == tcb.iss ? tcb.iss + 1 : tcb.snd_una;
+    note_window_reduction(tcb);
   }
   tcb.rto = std::min(tcb.rto * 2, cfg_.rto_max);
   if (handshake) {
@@ -98,14 +99,14 @@ void Stack::on_persist_timeout(Tcb& tcb) {
   const bool unsent = offset < tcb.send_buf.size() || (tcb.fin_queued && !tcb.fin_sent());
   if (tcb.snd_wnd > 0 || !unsent) return;
   if (tcb.probes >= cfg_.data_retries) {
-    terminate(tcb, ETIMEDOUT, "zero-window probes unanswered, ETIMEDOUT");
+    terminate(tcb, timeout_error(tcb), "zero-window probes unanswered, ETIMEDOUT");
     return;
   }
   ++tcb.probes;
   if (cfg_.zero_window_probe == ZeroWindowProbe::OneByte) {
     // RFC 9293 §3.8.6.1: send one octet of new data; the retransmission timer takes over.
     trace(&tcb, "3.8.6.1: persist timer, zero-window probe with one octet (or the FIN)");
-    send_one(tcb, tcb.snd_nxt, 1, false);
+    send_one(tcb, tcb.snd_nxt, 1, false, true);
     // SHLD-30: successive probes back off exponentially. The persist timeout that sent this
     // probe counts as the first timeout, so the probe's retransmission waits twice the RTO
     // (intervals RTO, 2 RTO, 4 RTO, ... as in BSD and Linux), not RTO again.
@@ -143,7 +144,7 @@ void Stack::on_keepalive_timeout(Tcb& tcb) {
   if (tcb.probes >= tcb.opts.keepalive_count) {
     trace(&tcb, "RFC 1122 4.2.3.6: keepalive probes unanswered, send RST, ETIMEDOUT");
     send_rst(tcb);
-    terminate(tcb, ETIMEDOUT, "keepalive timeout");
+    terminate(tcb, timeout_error(tcb), "keepalive timeout");
     return;
   }
   // RFC 1122 §4.2.3.6: a probe with SEG.SEQ = SND.NXT - 1 and no data draws an ACK.

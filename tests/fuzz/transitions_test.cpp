@@ -6,6 +6,7 @@
 
 #include "fuzz/session.h"
 #include "fuzz/seeds.h"
+#include "fuzz/to_script.h"
 #include "helpers.h"
 
 namespace synack::fuzz {
@@ -96,6 +97,33 @@ TEST(Transitions, OneSegmentThroughTwoStatesCountsTheCompositeArc) {
   ASSERT_FALSE(separate.finding) << separate.finding->detail;
   EXPECT_TRUE(covers(separate.transitions, State::Established, Cause::RcvSegment, State::CloseWait));
   EXPECT_FALSE(covers(separate.transitions, State::SynReceived, Cause::RcvSegment, State::CloseWait));
+}
+
+// sendto() with the peer's address on a listener: RFC 9293 §3.10.2 SEND in LISTEN, the arc
+// LISTEN --SEND--> SYN-SENT (rfc profile); the replayed script reproduces it.
+TEST(Transitions, SendOnAListenerOpensActively) {
+  SessionInput in;
+  in.events.push_back(call(CallKind::Listen, 1, 1));
+  in.events.push_back(call(CallKind::Send, 1, 10));
+  in.events.push_back(segment(f::SYN | f::ACK, {SeqRef::Base::Raw, 0}, {AckRef::Base::SndNxt, 0}));
+  SessionOptions options;
+  options.record = true;
+  const SessionResult r = run_session(in, options);
+  ASSERT_FALSE(r.finding) << r.finding->detail;
+  EXPECT_TRUE(r.extra.empty());
+  EXPECT_TRUE(covers(r.transitions, State::Listen, Cause::Send, State::SynSent))
+      << ::testing::PrintToString(r.transitions.covered());
+  EXPECT_TRUE(covers(r.transitions, State::SynSent, Cause::RcvSegment, State::Established));
+  const std::string script = to_script(in, r);
+  EXPECT_NE(script.find("sendto("), std::string::npos) << script;
+  const run::ScriptResult replayed = testing::replay(script, in.profile);
+  EXPECT_EQ(replayed.verdict.status, run::Status::Pass) << replayed.verdict.reason << "\n" << script;
+
+  // The linux profile fails the call (EPIPE) and stays in LISTEN.
+  SessionInput linux_in = in;
+  linux_in.profile = 1;
+  const SessionResult l = run_session(linux_in);
+  EXPECT_FALSE(covers(l.transitions, State::Listen, Cause::Send, State::SynSent));
 }
 
 TEST(Transitions, ResetsAndAborts) {

@@ -161,6 +161,29 @@ std::vector<TcpOption> options_after_round_trip(const std::vector<TcpOption>& op
   return kept;
 }
 
+// What the decoder keeps of the bytes after the first EOL: options written after it go on the
+// wire as given, and any non-zero byte among them (and the zero padding) is kept in after_eol.
+std::vector<std::uint8_t> after_eol_after_round_trip(const std::vector<TcpOption>& options) {
+  std::vector<std::uint8_t> area;
+  std::optional<std::size_t> eol_at;
+  for (const TcpOption& option : options) {
+    const bool single = option.kind <= option_kind::NOP;
+    if (area.size() + (single ? 1 : option.data.size() + 2) > 40) break;
+    if (option.kind == option_kind::EOL && !eol_at) eol_at = area.size();
+    area.push_back(option.kind);
+    if (single) continue;
+    area.push_back(static_cast<std::uint8_t>(option.data.size() + 2));
+    area.insert(area.end(), option.data.begin(), option.data.end());
+  }
+  while (area.size() % 4 != 0) area.push_back(0);
+  if (!eol_at) return {};
+  std::vector<std::uint8_t> rest(area.begin() + static_cast<std::ptrdiff_t>(*eol_at + 1), area.end());
+  for (std::uint8_t b : rest) {
+    if (b != 0) return rest;
+  }
+  return {};
+}
+
 TEST(CodecFuzz, RandomSegmentsRoundTrip) {
   std::mt19937 rng(kSeed + 2);
   for (int i = 0; i < 5'000; ++i) {
@@ -184,6 +207,7 @@ TEST(CodecFuzz, RandomSegmentsRoundTrip) {
     ASSERT_TRUE(decoded.ok()) << decoded.error().message;
     Segment expected = seg;
     expected.options = options_after_round_trip(seg.options);
+    expected.after_eol = after_eol_after_round_trip(seg.options);
     expected.checksum_ok = !seg.corrupt_checksum;
     expected.corrupt_checksum = false;
     ASSERT_EQ(*decoded, expected) << "iteration " << i;

@@ -204,6 +204,87 @@ TEST(Codec, DecodingStopsAtEolAndKeepsItOnce) {
   EXPECT_EQ(decoded.options, std::vector<TcpOption>{TcpOption::eol()});
 }
 
+// ---- RFC 9293 MUST-69: the header space after EOL is zero-filled ----
+
+TEST(EolFill, EncoderZeroFillsAfterEolAndTheDecoderSeesNoViolation) {
+  for (Segment seg : {v4_segment(flag::SYN), v6_segment(flag::SYN)}) {
+    seg.options = {TcpOption::mss(1000), TcpOption::eol()};
+    const std::vector<std::uint8_t> packet = encode(seg);
+    const std::size_t tcp = seg.src.version == IpVersion::v4 ? kIpv4Header : kIpv6Header;
+    ASSERT_EQ(packet.size(), tcp + 28);
+    EXPECT_EQ(std::vector<std::uint8_t>(packet.begin() + static_cast<std::ptrdiff_t>(tcp + 20), packet.end()),
+              (std::vector<std::uint8_t>{2, 4, 0x03, 0xe8, 0, 0, 0, 0}));
+    const Segment decoded = decode_ok(packet);
+    EXPECT_EQ(decoded.options, seg.options);
+    EXPECT_TRUE(decoded.after_eol.empty());
+    EXPECT_FALSE(decoded.nonzero_after_eol());
+    EXPECT_EQ(decoded, seg);
+  }
+  // A lone EOL fills a whole word with zeros.
+  Segment lone = v4_segment(flag::SYN);
+  lone.options = {TcpOption::eol()};
+  const std::vector<std::uint8_t> packet = encode(lone);
+  EXPECT_EQ(std::vector<std::uint8_t>(packet.begin() + kIpv4Header + 20, packet.end()),
+            (std::vector<std::uint8_t>{0, 0, 0, 0}));
+}
+
+TEST(EolFill, ZeroFillLongerThanTheAlignmentIsNoViolation) {
+  const Segment decoded =
+      decode_ok(with_option_area(v4_segment(flag::SYN), {2, 4, 0x05, 0xb4, 0, 0, 0, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(decoded.options, (std::vector<TcpOption>{TcpOption::mss(1460), TcpOption::eol()}));
+  EXPECT_TRUE(decoded.after_eol.empty());
+  EXPECT_FALSE(decoded.nonzero_after_eol());
+}
+
+// An IPv4 packet made by with_option_area, with its IP header and TCP checksums made right again.
+std::vector<std::uint8_t> with_valid_checksums(std::vector<std::uint8_t> packet) {
+  set_be16(packet, 10, 0);
+  std::uint32_t sum = 0;
+  for (std::size_t i = 0; i < kIpv4Header; i += 2) sum += get_be16(packet, i);
+  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+  set_be16(packet, 10, static_cast<std::uint16_t>(~sum));
+  set_be16(packet, kIpv4Header + 16, 0);
+  const std::span<const std::uint8_t> tcp(packet.data() + kIpv4Header, packet.size() - kIpv4Header);
+  set_be16(packet, kIpv4Header + 16, tcp_checksum(addr("192.0.2.1"), addr("198.51.100.1"), tcp));
+  return packet;
+}
+
+TEST(EolFill, NonZeroBytesAfterEolAreKeptAndLocated) {
+  // MSS, EOL, then 0x00 0x01 0x00: the byte at TCP header offset 20 + 4 + 1 + 1 = 26 is not zero.
+  const std::vector<std::uint8_t> packet =
+      with_valid_checksums(with_option_area(v4_segment(flag::SYN), {2, 4, 0x05, 0xb4, 0, 0, 1, 0}));
+  const Segment decoded = decode_ok(packet);
+  EXPECT_TRUE(decoded.checksum_ok);
+  EXPECT_EQ(decoded.options, (std::vector<TcpOption>{TcpOption::mss(1460), TcpOption::eol()}));
+  EXPECT_EQ(decoded.after_eol, (std::vector<std::uint8_t>{0, 1, 0}));
+  EXPECT_EQ(decoded.nonzero_after_eol(), 26u);
+  // Re-encoding reproduces the header byte for byte (the checksum is recomputed, and was right).
+  EXPECT_EQ(encode(decoded), packet);
+  // A whole NOP word after the EOL word: offset 24.
+  const Segment nops = decode_ok(with_option_area(v4_segment(flag::SYN), {0, 0, 0, 0, 1, 1, 1, 1}));
+  EXPECT_EQ(nops.options, std::vector<TcpOption>{TcpOption::eol()});
+  EXPECT_EQ(nops.nonzero_after_eol(), 24u);
+}
+
+TEST(EolFill, OptionsWrittenAfterEolGoOnTheWireAsGiven) {
+  // A script may put options after EOL on purpose (does the receiver stop reading at EOL?).
+  Segment seg = v4_segment(flag::SYN);
+  seg.options = {TcpOption::eol(), TcpOption::mss(1000)};
+  const std::vector<std::uint8_t> packet = encode(seg);
+  EXPECT_EQ(std::vector<std::uint8_t>(packet.begin() + kIpv4Header + 20, packet.end()),
+            (std::vector<std::uint8_t>{0, 2, 4, 0x03, 0xe8, 0, 0, 0}));
+  EXPECT_EQ(decode_ok(packet).nonzero_after_eol(), 21u);
+}
+
+TEST(EolFill, AfterEolIsOnlyWrittenAfterAnEol) {
+  Segment seg = v4_segment(flag::SYN);
+  seg.options = {TcpOption::mss(1000)};
+  seg.after_eol = {1, 1, 1};
+  const std::vector<std::uint8_t> packet = encode(seg);
+  EXPECT_EQ(std::vector<std::uint8_t>(packet.begin() + kIpv4Header + 20, packet.end()),
+            (std::vector<std::uint8_t>{2, 4, 0x03, 0xe8}));
+}
+
 TEST(Codec, EveryOptionKindRoundTrips) {
   const std::vector<TcpOption> options = {
       TcpOption::mss(1220),

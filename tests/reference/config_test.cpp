@@ -60,6 +60,44 @@ TEST(StackConfig, SetOverridesOneParameter) {
   EXPECT_EQ(c.time_wait_rst, TimeWaitRstPolicy::Ignore);
 }
 
+TEST(StackConfig, EcnTimeWaitReuseAndPrefixPerProfile) {
+  const auto rfc = StackConfig::from_profile("rfc").value();
+  const auto linux_ = StackConfig::from_profile("linux").value();
+  const auto freebsd = StackConfig::from_profile("freebsd").value();
+  for (const StackConfig* c : {&rfc, &linux_, &freebsd}) {
+    EXPECT_TRUE(c->ecn_passive) << c->profile;
+    EXPECT_FALSE(c->ecn_active) << c->profile;
+    EXPECT_TRUE(c->accept_syn_in_time_wait) << c->profile;
+    EXPECT_EQ(c->ipv4_prefix_length, 24) << c->profile;
+  }
+  EXPECT_EQ(rfc.time_wait_reuse_rule, TimeWaitReuseRule::Rfc6191);
+  EXPECT_EQ(linux_.time_wait_reuse_rule, TimeWaitReuseRule::Rfc6191);
+  EXPECT_EQ(freebsd.time_wait_reuse_rule, TimeWaitReuseRule::Sequence);
+  EXPECT_TRUE(rfc.time_wait_reuse_restore);
+  EXPECT_FALSE(linux_.time_wait_reuse_restore);
+  EXPECT_FALSE(freebsd.time_wait_reuse_restore);
+}
+
+TEST(StackConfig, NewKeysAreSettable) {
+  StackConfig c;
+  ASSERT_TRUE(c.set("ecn_active", "true").ok());
+  EXPECT_TRUE(c.ecn_active);
+  ASSERT_TRUE(c.set("ecn_passive", "off").ok());
+  EXPECT_FALSE(c.ecn_passive);
+  ASSERT_TRUE(c.set("time_wait_reuse_rule", "sequence").ok());
+  EXPECT_EQ(c.time_wait_reuse_rule, TimeWaitReuseRule::Sequence);
+  ASSERT_TRUE(c.set("time_wait_reuse_restore", "false").ok());
+  EXPECT_FALSE(c.time_wait_reuse_restore);
+  ASSERT_TRUE(c.set("ipv4_prefix_length", "30").ok());
+  EXPECT_EQ(c.ipv4_prefix_length, 30);
+  auto r = c.set("time_wait_reuse_rule", "paws");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("rfc6191 or sequence"), std::string::npos);
+  r = c.set("ipv4_prefix_length", "33");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("0 to 32"), std::string::npos);
+}
+
 TEST(StackConfig, UnknownKeyListsValidKeys) {
   StackConfig c;
   auto r = c.set("mtu", "1500");

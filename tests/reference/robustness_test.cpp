@@ -22,7 +22,12 @@ TEST_F(StackTest, AckFarBelowSndUnaDrawsChallengeAck) {
   EXPECT_EQ(ret, -EAGAIN);  // the segment was dropped, its text too
 }
 
-TEST_F(StackTest, SynInTimeWaitDrawsChallengeAckUnderRfc) {
+// With TIME-WAIT reuse off, even a SYN far above RCV.NXT is answered as in any synchronized
+// state (RFC 5961 §4.2 challenge ACK). (The rfc profile reuses the pair: time_wait_reuse_test.cpp.)
+TEST_F(StackTest, SynInTimeWaitDrawsChallengeAckWhenReuseIsOff) {
+  StackConfig c = test_config();
+  c.accept_syn_in_time_wait = false;
+  make(c);
   const int fd = passive_open();
   stack->shutdown(fd, SHUT_WR);
   sent();

@@ -68,6 +68,8 @@ inline std::string flags_of(const net::Segment& s) {
   if (s.has(flag::RST)) f += 'R';
   if (s.has(flag::PSH)) f += 'P';
   if (s.has(flag::ACK)) f += '.';
+  if (s.has(flag::ECE)) f += 'E';  // RFC 3168 ECN-Echo
+  if (s.has(flag::CWR)) f += 'W';  // RFC 3168 Congestion Window Reduced
   return f;
 }
 

@@ -26,6 +26,14 @@ class FakeTarget : public targets::Target {
     injected.push_back(s);
     if (on_inject) on_inject(*this, s);
   }
+  // ICMP errors ('< icmp' lines): recorded, or refused like a target without ICMP injection.
+  std::vector<net::IcmpMessage> injected_icmp;
+  bool has_icmp = true;
+  Result<void> inject_icmp(const net::IcmpMessage& m) override {
+    if (!has_icmp) return targets::Target::inject_icmp(m);
+    injected_icmp.push_back(m);
+    return {};
+  }
   std::optional<targets::Observation> wait(Micros deadline) override {
     auto it = scheduled_.begin();
     if (it != scheduled_.end() && it->first <= deadline) {

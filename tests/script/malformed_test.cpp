@@ -100,7 +100,7 @@ TEST(Malformed, ExactLocationsAndMessages) {
       {"0 close(3) = 0\n+0 `never closed\n", 2, 4, "unterminated shell command '`'"},
       {"0 close(3) = 0 /* open\n", 1, 16, "unterminated block comment '/*'"},
       {"0 close(3) = 0\n+0 < udp (1000)\n", 2, 6,
-       "unsupported packet type 'udp' (only TCP segments are supported)"},
+       "unsupported packet type 'udp' (only TCP segments and injected ICMP errors are supported)"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);

@@ -46,6 +46,7 @@ Result<StackConfig> StackConfig::from_profile(std::string_view name) {
     c.abort_rst_has_ack = true;
     c.abort_deletes_time_wait = false;  // tcp_time_wait: the socket is CLOSED, the TW entry stays
     c.send_on_listen_opens = false;     // tcp_sendmsg on a listener: sk_stream_wait_connect, EPIPE
+    c.report_r1 = false;                // tcp_retries1: only dst_negative_advice
     c.drop_syn_fin = true;
     c.delay_fin_ack = true;
     c.pingpong = true;
@@ -81,6 +82,7 @@ Result<StackConfig> StackConfig::from_profile(std::string_view name) {
     c.abort_rst_has_ack = true;
     c.abort_deletes_time_wait = false;  // tcp_usr_close leaves an INP_TIMEWAIT pcb alone
     c.send_on_listen_opens = false;     // tcp_usr_send on a listener: ENOTCONN/EPIPE
+    c.report_r1 = false;                // no report before the connection drops
     // tcp_twcheck: a SYN above the old RCV.NXT closes the TIME-WAIT state and goes to the
     // listener; there is no PAWS check in TIME-WAIT, so timestamps play no part.
     c.accept_syn_in_time_wait = true;
@@ -210,6 +212,8 @@ const std::vector<KeySpec>& key_specs() {
       {"syn_retries", integer(&StackConfig::syn_retries, 0, 127)},
       {"synack_retries", integer(&StackConfig::synack_retries, 0, 127)},
       {"data_retries", integer(&StackConfig::data_retries, 0, 127)},
+      {"r1_retries", integer(&StackConfig::r1_retries, 1, 127)},
+      {"report_r1", boolean(&StackConfig::report_r1)},
       {"dupack_threshold", integer(&StackConfig::dupack_threshold, 1, 1000)},
       {"msl_ms",
        [](StackConfig& c, std::string_view key, std::string_view v) -> Result<void> {

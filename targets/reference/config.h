@@ -100,6 +100,10 @@ struct StackConfig {
                              // retries (last at 127 s, give up at 247 s) do, 6 (127 s) do not
   int synack_retries = 5;
   int data_retries = 15;
+  int r1_retries = 3;        // RFC 9293 §3.8.3 R1 (SHLD-10: at least 3 retransmissions)
+  bool report_r1 = true;     // SHLD-9: tell the application once R1 is reached (as a soft error:
+                             // SO_ERROR ETIMEDOUT, at once with IP_RECVERR); Linux and BSD only
+                             // give negative advice to IP there, nothing the application sees
   int dupack_threshold = 3;  // fast retransmit on this many duplicate ACKs (RFC 5681 §3.2)
 
   // Connection lifetime timers.

@@ -67,6 +67,17 @@ void Stack::on_retransmission_timeout(Tcb& tcb) {
   }
   ++tcb.retries;
   ++tcb.backoff;
+  if (!handshake && cfg_.report_r1 && tcb.retries == cfg_.r1_retries) {
+    // RFC 9293 §3.8.3 (SHLD-9): R1 reached: tell the user of the delivery problem, unless it
+    // turned asynchronous reports off (then it is there on request, like a soft ICMP error).
+    if (tcb.opts.recverr) {
+      tcb.error = ETIMEDOUT;
+      trace(&tcb, "RFC 9293 3.8.3 (SHLD-9): R1 reached, delivery problem reported to the user at once");
+    } else if (tcb.soft_error == 0) {
+      tcb.soft_error = ETIMEDOUT;
+      trace(&tcb, "RFC 9293 3.8.3 (SHLD-9): R1 reached, delivery problem noted for the user (SO_ERROR)");
+    }
+  }
   // RFC 6298 §5.4-5.6: retransmit the earliest unacknowledged segment, double the RTO, restart.
   trace(&tcb, "RFC 6298 5.4: retransmission timeout, retransmit earliest segment, back off RTO");
   if (handshake) {

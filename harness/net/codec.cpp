@@ -113,9 +113,22 @@ std::vector<std::uint8_t> wrap_ipv4(const Segment& seg, const IpAddress& src, co
   ip.protocol(IPPROTO_TCP);
   ip.inner_pdu(new Tins::RawPDU(std::move(tcp)));  // takes ownership; avoids a copy of the bytes
   std::vector<std::uint8_t> bytes = ip.serialize();
+  if (!seg.ip_options.empty()) {
+    // IPv4 options go between the 20-octet header and the TCP bytes, zero-padded (EOL) to 32
+    // bits; the header length, total length and header checksum follow (recomputed below).
+    std::vector<std::uint8_t> options = seg.ip_options;
+    options.resize(std::min<std::size_t>((options.size() + 3) / 4 * 4, 40), 0);
+    bytes.insert(bytes.begin() + 20, options.begin(), options.end());
+    bytes[0] = static_cast<std::uint8_t>(0x40 | ((20 + options.size()) / 4));
+    const auto total = static_cast<std::uint16_t>(bytes.size());
+    bytes[2] = static_cast<std::uint8_t>(total >> 8);
+    bytes[3] = static_cast<std::uint8_t>(total);
+    bytes[10] = bytes[11] = 0xFF;  // forces the checksum recomputation below
+  }
   // libtins fills an unspecified source (0.0.0.0) from a routing lookup of the host; the wire must
   // carry exactly the segment's address, so put it back and recompute the header checksum.
-  if (std::equal(src.bytes.begin(), src.bytes.begin() + 4, bytes.begin() + 12) == false) {
+  if (!seg.ip_options.empty() ||
+      std::equal(src.bytes.begin(), src.bytes.begin() + 4, bytes.begin() + 12) == false) {
     std::copy(src.bytes.begin(), src.bytes.begin() + 4, bytes.begin() + 12);
     const std::size_t header = static_cast<std::size_t>(bytes[0] & 0x0F) * 4;
     bytes[10] = bytes[11] = 0;
@@ -148,18 +161,11 @@ struct IpLayer {
   std::uint8_t tos = 0;
   std::uint8_t ttl = 0;
   std::uint32_t flow_label = 0;
+  std::span<const std::uint8_t> ip_options;  // IPv4 header options (empty without)
   std::span<const std::uint8_t> tcp;
 };
 
 std::string bytes_text(std::size_t n) { return std::to_string(n) + "-byte"; }
-
-IpAddress from_tins_v4(Tins::IPv4Address address) {
-  const auto network_order = static_cast<std::uint32_t>(address);
-  IpAddress result;
-  result.version = IpVersion::v4;
-  std::memcpy(result.bytes.data(), &network_order, 4);
-  return result;
-}
 
 IpAddress from_tins_v6(const Tins::IPv6Address& address) {
   IpAddress result;
@@ -195,18 +201,29 @@ Result<IpLayer> parse_ipv4(std::span<const std::uint8_t> packet) {
   if (packet[9] != IPPROTO_TCP) {
     return make_error("IPv4 protocol " + std::to_string(packet[9]) + " is not TCP (6)");
   }
+  // The fixed header's fields are read in place; options are kept as raw octets (libtins's IP
+  // parser rejects option kinds it does not know, and an unknown option is exactly what
+  // RFC 9293 MUST-50 asks a stack to ignore).
   IpLayer layer;
-  try {
-    // Only the header: the TCP bytes are parsed here, not by libtins.
-    const Tins::IP ip(packet.data(), static_cast<std::uint32_t>(header_bytes));
-    layer.src = from_tins_v4(ip.src_addr());
-    layer.dst = from_tins_v4(ip.dst_addr());
-    layer.tos = ip.tos();
-    layer.ttl = ip.ttl();
-  } catch (const std::exception& e) {
-    return make_error(std::string("malformed IPv4 header options: ") + e.what());
-  } catch (...) {
-    return make_error("malformed IPv4 header");
+  layer.tos = packet[1];
+  layer.ttl = packet[8];
+  layer.src.version = layer.dst.version = IpVersion::v4;
+  std::copy(packet.begin() + 12, packet.begin() + 16, layer.src.bytes.begin());
+  std::copy(packet.begin() + 16, packet.begin() + 20, layer.dst.bytes.begin());
+  layer.ip_options = packet.subspan(20, header_bytes - 20);
+  // RFC 791 option layout: EOL ends the list, NOP is one octet, every other option has a length
+  // octet (at least 2) that must keep it inside the header.
+  for (std::size_t at = 0; at < layer.ip_options.size();) {
+    const std::uint8_t kind = layer.ip_options[at];
+    if (kind == 0) break;
+    if (kind == 1) { ++at; continue; }
+    const std::size_t length = at + 1 < layer.ip_options.size() ? layer.ip_options[at + 1] : 0;
+    if (length < 2 || at + length > layer.ip_options.size()) {
+      return make_error("malformed IPv4 header options: option " + std::to_string(kind) + " at offset " +
+                        std::to_string(20 + at) + " has length " + std::to_string(length) +
+                        ", beyond the " + std::to_string(header_bytes) + "-byte header");
+    }
+    at += length;
   }
   layer.tcp = packet.subspan(header_bytes);
   return layer;
@@ -331,6 +348,7 @@ Result<Segment> parse_tcp(const IpLayer& ip) {
   seg.tos = ip.tos;
   seg.ttl = ip.ttl;
   seg.flow_label = ip.flow_label;
+  seg.ip_options.assign(ip.ip_options.begin(), ip.ip_options.end());
   seg.sport = wire::load_be16(&tcp[0]);
   seg.dport = wire::load_be16(&tcp[2]);
   seg.seq = wire::load_be32(&tcp[4]);

@@ -137,6 +137,7 @@ std::string format_segment(const Segment& seg) {
   // Otherwise two segments that differ only in their checksum would print the same.
   if (!seg.checksum_ok || seg.corrupt_checksum) text += ", bad cksum";
   if (seg.nonzero_after_eol()) text += ", non-zero after eol";
+  if (!seg.ip_options.empty()) text += ", ip options " + std::to_string(seg.ip_options.size()) + " octets";
   return text;
 }
 

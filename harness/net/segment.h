@@ -93,6 +93,8 @@ struct Segment {
   std::uint8_t tos = 0;          // IPv4 TOS / IPv6 traffic class, ECN in the low two bits
   std::uint8_t ttl = 64;         // IPv4 TTL / IPv6 hop limit
   std::uint32_t flow_label = 0;  // IPv6 only
+  std::vector<std::uint8_t> ip_options;  // IPv4 header options as on the wire (padding included
+                                         // when decoded; the encoder pads to 32 bits with zeros)
   // TCP layer.
   std::uint16_t sport = 0;
   std::uint16_t dport = 0;

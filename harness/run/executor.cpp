@@ -88,6 +88,11 @@ Result<targets::Network> network_for(const script::Script& s, const ExecOptions&
 Result<void> apply_inject(const script::InjectOverrides& inject, const targets::Network& network,
                           net::Segment& seg) {
   if (inject.bad_tcp_checksum) seg.corrupt_checksum = true;
+  if (!inject.ip_options.empty()) {
+    if (network.ip_version != net::IpVersion::v4)
+      return make_error("inject: ip-options: IPv4 header options, but the script runs over IPv6");
+    seg.ip_options = inject.ip_options;
+  }
   const std::pair<const char*, const std::optional<std::string>*> overrides[] = {
       {"src", &inject.src}, {"dst", &inject.dst}};
   for (const auto& [key, text] : overrides) {

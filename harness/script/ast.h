@@ -73,7 +73,8 @@ struct InjectOverrides {
   bool bad_tcp_checksum = false;   // tcp-checksum=bad: the segment carries a wrong TCP checksum
   std::optional<std::string> src;  // src=ADDR: IP source of this one segment (canonical text)
   std::optional<std::string> dst;  // dst=ADDR: IP destination of this one segment
-  bool empty() const { return !bad_tcp_checksum && !src && !dst; }
+  std::vector<std::uint8_t> ip_options;  // ip-options=HEX: IPv4 header options, as raw octets
+  bool empty() const { return !bad_tcp_checksum && !src && !dst && ip_options.empty(); }
   bool operator==(const InjectOverrides&) const = default;
 };
 

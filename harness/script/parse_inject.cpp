@@ -20,7 +20,7 @@ namespace {
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
 
-constexpr std::string_view kKeysHelp = "tcp-checksum=bad, src=ADDR or dst=ADDR";
+constexpr std::string_view kKeysHelp = "tcp-checksum=bad, src=ADDR, dst=ADDR or ip-options=HEX";
 
 // The "inject" key of a "// inject: ..." comment: the offset of the text after the colon within
 // `body`, or npos when the comment is something else.
@@ -113,7 +113,30 @@ bool Parser::parse_inject_comment(const LineComment& comment, std::size_t start,
     const std::string_view value = eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1);
     const SourcePos key_at = pos_at(i);
     const SourcePos value_at = pos_at(eq == std::string_view::npos ? end : i + eq + 1);
-    if (key == "tcp-checksum") {
+    if (key == "ip-options") {
+      // Raw IPv4 header options in hex, e.g. ip-options=9e04abcd; padded with zeros (EOL) to a
+      // 32-bit boundary on the wire, at most 40 octets (the IHL field's limit).
+      if (!inject.ip_options.empty()) return fail(key_at, "duplicate inject key 'ip-options'");
+      auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+      };
+      std::string_view hex = value;
+      if (hex.substr(0, 2) == "0x" || hex.substr(0, 2) == "0X") hex.remove_prefix(2);
+      if (hex.empty() || hex.size() % 2 != 0 || hex.size() > 80) {
+        return fail(value_at, "bad value for ip-options: expected 1 to 40 octets in hex (an even "
+                              "number of hex digits), found '" + std::string(value) + "'");
+      }
+      for (std::size_t k = 0; k < hex.size(); k += 2) {
+        const int hi = nibble(hex[k]), lo = nibble(hex[k + 1]);
+        if (hi < 0 || lo < 0) {
+          return fail(value_at, "bad value for ip-options: '" + std::string(value) + "' is not hex");
+        }
+        inject.ip_options.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
+      }
+    } else if (key == "tcp-checksum") {
       if (inject.bad_tcp_checksum) return fail(key_at, "duplicate inject key 'tcp-checksum'");
       if (value != "bad") {
         return fail(value_at, "bad value for tcp-checksum: expected 'tcp-checksum=bad', found '" +

@@ -165,6 +165,14 @@ std::string print_inject(const InjectOverrides& inject) {
   if (inject.bad_tcp_checksum) out += " tcp-checksum=bad";
   if (inject.src) out += " src=" + *inject.src;
   if (inject.dst) out += " dst=" + *inject.dst;
+  if (!inject.ip_options.empty()) {
+    static const char* digits = "0123456789abcdef";
+    out += " ip-options=";
+    for (std::uint8_t b : inject.ip_options) {
+      out += digits[b >> 4];
+      out += digits[b & 15];
+    }
+  }
   return out;
 }
 

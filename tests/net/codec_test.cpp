@@ -539,12 +539,14 @@ TEST(DecodeErrors, EveryMalformedCaseIsNamed) {
   }
 }
 
-TEST(DecodeErrors, Ipv4HeaderOptionsAreSkipped) {
+TEST(DecodeErrors, Ipv4HeaderOptionsAreKeptAsOctets) {
   std::vector<std::uint8_t> p = encode(linux_syn_ack());
   p[0] = 0x46;
   p.insert(p.begin() + 20, {1, 1, 1, 0});  // NOP NOP NOP EOL
   set_be16(p, 2, p.size());
-  EXPECT_EQ(decode_ok(p), linux_syn_ack());
+  Segment expected = linux_syn_ack();
+  expected.ip_options = {1, 1, 1, 0};
+  EXPECT_EQ(decode_ok(p), expected);
 }
 
 }  // namespace
@@ -576,6 +578,40 @@ TEST(CodecRegression, UnspecifiedIpv4SourceSurvivesEncode) {
   for (std::size_t i = 0; i < 20; i += 2) sum += static_cast<std::uint32_t>(bytes[i] << 8 | bytes[i + 1]);
   while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
   EXPECT_EQ(sum, 0xFFFFu);
+}
+
+}  // namespace
+}  // namespace synack::net
+
+namespace synack::net {
+namespace {
+
+// IPv4 header options (RFC 791): carried between the 20-octet header and TCP, zero-padded to 32
+// bits, with IHL, total length and header checksum to match; decoded back as raw octets.
+TEST(CodecIpOptions, EncodedPaddedAndDecodedBack) {
+  for (const std::vector<std::uint8_t>& options :
+       {std::vector<std::uint8_t>{0x9e, 0x04, 0xab, 0xcd}, std::vector<std::uint8_t>{0x9e, 0x06, 0, 1, 2, 3},
+        std::vector<std::uint8_t>{0x01, 0x9e, 0x04, 0xab, 0xcd}}) {
+    Segment seg = testing_support::v4_segment(flag::ACK);
+    seg.payload = {1, 2, 3};
+    seg.ip_options = options;
+    const std::vector<std::uint8_t> packet = encode(seg);
+    const std::size_t padded = (options.size() + 3) / 4 * 4;
+    ASSERT_EQ(packet[0], 0x40 | ((20 + padded) / 4));
+    ASSERT_EQ(static_cast<std::size_t>(packet[2] << 8 | packet[3]), packet.size());
+    // The header checksum covers the options.
+    std::uint32_t sum = 0;
+    for (std::size_t i = 0; i < 20 + padded; i += 2) sum += static_cast<std::uint32_t>(packet[i] << 8 | packet[i + 1]);
+    while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+    EXPECT_EQ(sum, 0xFFFFu);
+    Result<Segment> decoded = decode(packet);
+    ASSERT_TRUE(decoded.ok()) << decoded.error().message;
+    EXPECT_TRUE(decoded->checksum_ok);
+    std::vector<std::uint8_t> expected = options;
+    expected.resize(padded, 0);
+    EXPECT_EQ(decoded->ip_options, expected);
+    EXPECT_EQ(decoded->payload, seg.payload);
+  }
 }
 
 }  // namespace

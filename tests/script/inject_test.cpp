@@ -42,6 +42,14 @@ TEST(Inject, AddressesAreKeptInCanonicalForm) {
   EXPECT_TRUE(q.inject.bad_tcp_checksum);
 }
 
+TEST(Inject, IpOptionsAreReadAsHexOctetsAndPrintedBack) {
+  PacketSpec p = packet_of("+0 < S 0:0(0) win 1 // inject: ip-options=0x9E04abCD");
+  EXPECT_EQ(p.inject.ip_options, (std::vector<std::uint8_t>{0x9e, 0x04, 0xab, 0xcd}));
+  EXPECT_EQ(print_inject(p.inject), "// inject: ip-options=9e04abcd");
+  Script again = parse_ok(std::string(kOpen) + "+0 < S 0:0(0) win 1 " + print_inject(p.inject) + "\n");
+  EXPECT_EQ(only_packet(again, 1).inject, p.inject);
+}
+
 TEST(Inject, OtherCommentsAreNotInjectAnnotations) {
   Script s = parse_ok(std::string(kOpen) +
                       "+0 < S 0:0(0) win 100 // injected later\n"
@@ -109,7 +117,11 @@ TEST(Inject, ErrorsAreLocated) {
       {"+0 < S 0:0(0) win 1 // inject: src=192.0.2.9 src=192.0.2.8", "duplicate inject key 'src'", "src=192.0.2.8"},
       {"+0 < S 0:0(0) win 1 // inject: src=192.0.2.9 dst=2001:db8::1", "same IP version", "2001:db8::1"},
       {"+0 < S 0:0(0) win 1 // inject: dst=2001:db8::1", "an IPv6 address, but the script runs over IPv4", "2001:db8::1"},
-      {"+0 < S 0:0(0) win 1 // inject:", "expected tcp-checksum=bad, src=ADDR or dst=ADDR", ""},
+      {"+0 < S 0:0(0) win 1 // inject:", "expected tcp-checksum=bad, src=ADDR, dst=ADDR or ip-options=HEX", ""},
+      {"+0 < S 0:0(0) win 1 // inject: ip-options=9e0", "even number of hex digits", "9e0"},
+      {"+0 < S 0:0(0) win 1 // inject: ip-options=9e04zz", "is not hex", "9e04zz"},
+      {"+0 < S 0:0(0) win 1 // inject: ip-options=", "1 to 40 octets", ""},
+      {"+0 < S 0:0(0) win 1 // inject: ip-options=01 ip-options=02", "duplicate inject key 'ip-options'", "ip-options=02"},
       {"+0 > S. 0:0(0) ack 1 // inject: tcp-checksum=bad", "only to inbound packets", "// inject"},
       {"+0 close(3) = 0 // inject: tcp-checksum=bad", "a system call", "// inject"},
       {"+0 `true` // inject: tcp-checksum=bad", "a shell command", "// inject"},

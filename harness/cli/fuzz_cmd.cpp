@@ -155,6 +155,7 @@ struct Campaign {
   std::size_t max_events = 16;
   std::vector<std::string> fuzzers = {"fuzz_session", "fuzz_script_parser", "fuzz_codec", "fuzz_config"};
   std::map<std::string, double> weights;  // share of the time; default: session 4, others 1
+  bool seeds = true;  // start from seeds made of scripts/ (false: from nothing but the corpus)
 };
 
 Result<void> load_campaign(const std::string& path, Campaign& c) {
@@ -182,6 +183,10 @@ Result<void> load_campaign(const std::string& path, Campaign& c) {
       auto v = node.value<std::int64_t>();
       if (!v || *v < 1 || *v > 1024) return make_error(path + ": campaign.max_events: expected an integer from 1 to 1024");
       c.max_events = static_cast<std::size_t>(*v);
+    } else if (k == "seeds") {
+      auto v = node.value<bool>();
+      if (!v) return make_error(path + ": campaign.seeds: expected true or false");
+      c.seeds = *v;
     } else if (k == "fuzzers") {
       const toml::array* arr = node.as_array();
       if (!arr) return make_error(path + ": campaign.fuzzers: expected an array of names");
@@ -624,7 +629,7 @@ int cmd_fuzz(const std::vector<std::string>& args, std::ostream& out, std::ostre
       for (auto& p : procs) finished.push_back(p.stats);
       procs.clear();
       for (int j = 0; j < c.jobs; ++j) {
-        std::vector<std::string> argv = {exe.string(), corpus.string(), (seeds / name).string(),
+        std::vector<std::string> argv = {exe.string(), corpus.string(), c.seeds ? (seeds / name).string() : corpus.string(),
                                          "-max_total_time=" + std::to_string(run_seconds),
                                          "-timeout=10", "-rss_limit_mb=1024", "-reload=1",
                                          "-print_final_stats=1",

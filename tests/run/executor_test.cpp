@@ -15,11 +15,7 @@ namespace flag = net::flag;
 
 constexpr std::uint32_t kIsn = 3'000'000'000u;  // the fake stack's ISN: scripts never see it
 
-script::Script parse_ok(const std::string& text) {
-  auto r = script::parse(text, "test.pkt");
-  EXPECT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics[0].render());
-  return r.ok() ? *r.script : script::Script{};
-}
+using testing::parse_ok;
 
 // A fake stack that does a passive open the usual way: SYN-ACK right away, then fds 3/4.
 Segment reply_to(const Segment& in, std::uint16_t flags, std::uint32_t seq, std::uint32_t ack) {

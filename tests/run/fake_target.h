@@ -6,6 +6,9 @@
 #include <map>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "harness/script/parser.h"
 #include "targets/target.h"
 
 namespace synack::testing {
@@ -77,5 +80,39 @@ class FakeTarget : public targets::Target {
   Micros now_ = 0;
   std::multimap<Micros, targets::Observation> scheduled_;
 };
+
+// Parses `text` (named test.pkt), failing the test with the first diagnostic if it does not parse.
+inline script::Script parse_ok(const std::string& text) {
+  auto r = script::parse(text, "test.pkt");
+  EXPECT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics[0].render());
+  return r.ok() ? *r.script : script::Script{};
+}
+
+// A passive-open fake stack: socket() is 3, accept() is 4, and every SYN is answered at once with
+// a SYN-ACK <SEQ=isn><ACK=SEG.SEQ+1> (window 65535, `options`), passed through `adjust` if given.
+inline void answer_syns(FakeTarget& t, std::uint32_t isn, std::vector<net::TcpOption> options = {},
+                        std::function<net::Segment(const net::Segment&)> adjust = {}) {
+  t.on_call = [](FakeTarget&, const targets::SocketCall& c) {
+    targets::CallOutcome o;
+    if (c.op == targets::SysOp::Socket) o.result.ret = 3;
+    if (c.op == targets::SysOp::Accept) o.result.ret = 4;
+    return o;
+  };
+  t.on_inject = [isn, options, adjust](FakeTarget& t, const net::Segment& in) {
+    if (!in.has(net::flag::SYN)) return;
+    net::Segment r;
+    r.src = in.dst;
+    r.dst = in.src;
+    r.sport = in.dport;
+    r.dport = in.sport;
+    r.flags = net::flag::SYN | net::flag::ACK;
+    r.seq = isn;
+    r.ack = in.seq + 1;
+    r.window = 65535;
+    r.options = options;
+    if (adjust) r = adjust(r);
+    t.emit(t.now(), r);
+  };
+}
 
 }  // namespace synack::testing

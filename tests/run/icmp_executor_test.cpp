@@ -18,34 +18,10 @@ namespace flag = net::flag;
 
 constexpr std::uint32_t kIsn = 3'000'000'000u;
 
-script::Script parse_ok(const std::string& text) {
-  auto r = script::parse(text, "test.pkt");
-  EXPECT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics[0].render());
-  return r.ok() ? *r.script : script::Script{};
-}
+using testing::parse_ok;
 
 // A fake stack that answers SYNs with a SYN-ACK (ISN kIsn) and hands out fds 3 and 4.
-void passive_stack(FakeTarget& t) {
-  t.on_call = [](FakeTarget&, const targets::SocketCall& c) {
-    targets::CallOutcome o;
-    if (c.op == targets::SysOp::Socket) o.result.ret = 3;
-    if (c.op == targets::SysOp::Accept) o.result.ret = 4;
-    return o;
-  };
-  t.on_inject = [](FakeTarget& t, const Segment& in) {
-    if (!in.has(flag::SYN)) return;
-    Segment r;
-    r.src = in.dst;
-    r.dst = in.src;
-    r.sport = in.dport;
-    r.dport = in.sport;
-    r.flags = flag::SYN | flag::ACK;
-    r.seq = kIsn;
-    r.ack = in.seq + 1;
-    r.window = 65535;
-    t.emit(t.now(), r);
-  };
-}
+void passive_stack(FakeTarget& t) { testing::answer_syns(t, kIsn); }
 
 std::string opening(const char* options = "") {
   return std::string(options) + R"(

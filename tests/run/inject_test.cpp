@@ -20,11 +20,7 @@ namespace flag = net::flag;
 
 constexpr std::uint32_t kIsn = 1'000'000u;
 
-script::Script parse_ok(const std::string& text) {
-  auto r = script::parse(text, "test.pkt");
-  EXPECT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics[0].render());
-  return r.ok() ? *r.script : script::Script{};
-}
+using testing::parse_ok;
 
 std::string why(const run::ScriptResult& r) {
   return r.verdict.failure ? r.verdict.failure->render() : r.verdict.reason;
@@ -32,27 +28,7 @@ std::string why(const run::ScriptResult& r) {
 
 // A listener that answers every SYN with a SYN-ACK made by `synack` from the SYN.
 void listener(FakeTarget& t, std::function<Segment(const Segment&)> synack = {}) {
-  t.on_call = [](FakeTarget&, const targets::SocketCall& c) {
-    targets::CallOutcome o;
-    if (c.op == targets::SysOp::Socket) o.result.ret = 3;
-    if (c.op == targets::SysOp::Accept) o.result.ret = 4;
-    return o;
-  };
-  t.on_inject = [synack](FakeTarget& t, const Segment& in) {
-    if (!in.has(flag::SYN)) return;
-    Segment r;
-    r.src = in.dst;
-    r.dst = in.src;
-    r.sport = in.dport;
-    r.dport = in.sport;
-    r.flags = flag::SYN | flag::ACK;
-    r.seq = kIsn;
-    r.ack = in.seq + 1;
-    r.window = 65535;
-    r.options = {net::TcpOption::mss(1460)};
-    if (synack) r = synack(r);
-    t.emit(t.now(), r);
-  };
+  testing::answer_syns(t, kIsn, {net::TcpOption::mss(1460)}, std::move(synack));
 }
 
 // ---- "// inject:" overrides ----

@@ -203,6 +203,9 @@ void Stack::segment_to_syn_sent(Tcb& tcb, const net::Segment& seg) {
     SegView v = view_of(seg);
     v.syn = false;
     v.seq = seg.seq + 1;
+    // The window our SYN offered bounds it, as in any synchronized state (found by the session
+    // fuzzer: 1714 octets and a FIN accepted past a 1460-octet window).
+    trim_to_window(tcb, v);
     process_urg(tcb, v);
     process_text(tcb, v);
     check_fin(tcb, v);
@@ -379,14 +382,19 @@ bool Stack::check_sequence(Tcb& tcb, SegView& v) {
     v.data = v.data.subspan(cut);
     v.seq = tcb.rcv_nxt;
   }
-  const std::uint32_t right = tcb.rcv_nxt + wnd;
-  if (seq_gt(v.seq + v.len(), right)) {
-    if (v.fin) v.fin = false;
-    const std::uint32_t room = right - v.seq - (v.syn ? 1 : 0);
-    if (v.data.size() > room) v.data = v.data.first(room);
-    tcb.ack_now = true;
-  }
+  trim_to_window(tcb, v);
   return true;
+}
+
+// Keeps what fits in the receive window from RCV.NXT: text past the right edge is cut off and a
+// FIN past it dropped (RFC 9293 §3.10.7.4 first step: segments are "trimmed to fit the window").
+void Stack::trim_to_window(Tcb& tcb, SegView& v) {
+  const std::uint32_t right = tcb.rcv_nxt + tcb.rcv_wnd();
+  if (!seq_gt(v.seq + v.len(), right)) return;
+  v.fin = false;
+  const std::uint32_t room = right - v.seq - (v.syn ? 1 : 0);
+  if (v.data.size() > room) v.data = v.data.first(room);
+  tcb.ack_now = true;
 }
 
 bool Stack::check_rst(Tcb& tcb, SegView& v) {

@@ -136,6 +136,7 @@ class Stack {
   void segment_to_synchronized(Tcb& tcb, const net::Segment& seg);
   bool check_paws(Tcb& tcb, SegView& seg);
   bool check_sequence(Tcb& tcb, SegView& seg);
+  void trim_to_window(Tcb& tcb, SegView& seg);
   bool check_rst(Tcb& tcb, SegView& seg);
   bool check_syn(Tcb& tcb, SegView& seg);
   bool check_ack(Tcb& tcb, SegView& seg);

@@ -270,13 +270,13 @@ TEST(Executor, AddressesOutsideDocumentationRangesAreRefused) {
   FakeTarget t;
   auto s = parse_ok("--remote_ip=203.0.113.9\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n");
   EXPECT_TRUE(run::network_for(s, {}).ok());
-  auto bad = parse_ok("--remote_ip=8.8.8.8\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n");
+  auto bad = parse_ok("--remote_ip=240.0.0.8\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n");
   auto n = run::network_for(bad, {});
   ASSERT_FALSE(n.ok());
   EXPECT_NE(n.error().message.find("documentation"), std::string::npos);
   EXPECT_TRUE(run::is_permitted_address(*net::IpAddress::parse("2001:db8::7")));
   EXPECT_TRUE(run::is_permitted_address(*net::IpAddress::parse("127.0.0.1")));
-  EXPECT_FALSE(run::is_permitted_address(*net::IpAddress::parse("2001:db9::7")));
+  EXPECT_FALSE(run::is_permitted_address(*net::IpAddress::parse("100::7")));
 }
 
 }  // namespace

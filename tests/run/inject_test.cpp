@@ -124,7 +124,7 @@ TEST(InjectOverrides, ApplyInjectRefusesAddressesOutsideTheDocumentationRanges) 
   seg.src = network.remote;
   seg.dst = network.local;
   script::InjectOverrides bad;
-  bad.dst = "8.8.8.8";
+  bad.dst = "240.0.0.8";
   auto r = run::apply_inject(bad, network, seg);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("documentation"), std::string::npos);
@@ -247,8 +247,8 @@ TEST(Sockaddr, Ipv4MappedRunsMapIpv4AddressesLikeTheEllipsis) {
 
 TEST(Sockaddr, BadSockaddrsAreInvalidCallsWithAClearMessage) {
   const std::pair<const char*, const char*> cases[] = {
-      {R"(connect(3, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr("8.8.8.8")}, 16) = 0)",
-       "connect(): sockaddr address inet_addr(\"8.8.8.8\"): only documentation ranges"},
+      {R"(connect(3, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr("240.0.0.8")}, 16) = 0)",
+       "connect(): sockaddr address inet_addr(\"240.0.0.8\"): only documentation ranges"},
       {R"(connect(3, {sa_family=AF_INET, sin_port=htons(8080), sin_adr=inet_addr("192.0.2.1")}, 16) = 0)",
        "unknown sockaddr field 'sin_adr'"},
       {R"(connect(3, {sa_family=AF_UNIX, sin_port=htons(8080), sin_addr=inet_addr("192.0.2.1")}, 16) = 0)",
@@ -298,7 +298,7 @@ TEST(Sockaddr, TheExecutorPassesTheAddressToTheTargetOrStopsWithAnInputError) {
   t2.on_call = t.on_call;
   auto bad = run::execute(parse_ok(
       "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"
-      "+0 connect(3, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr(\"10.1.2.3\")}, 16) = 0\n"), t2, {});
+      "+0 connect(3, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr(\"240.1.2.3\")}, 16) = 0\n"), t2, {});
   EXPECT_EQ(bad.verdict.status, Status::Error);
   EXPECT_NE(bad.verdict.reason.find("line 2: connect(): sockaddr address"), std::string::npos) << bad.verdict.reason;
   EXPECT_EQ(t2.calls.size(), 1u);  // the connect() never reached the target

@@ -270,6 +270,25 @@ struct Process {
   std::ofstream log;
 };
 
+// One fuzzer's figures so far: executions of every process (rounds already ended included), the
+// running processes' speed, the best coverage and corpus, the largest resident size any reported.
+Stats combined(const std::vector<Stats>& finished, const std::vector<Process>& running) {
+  Stats sum;
+  for (const auto& s : finished) {
+    sum.execs += s.execs;
+    sum.peak_rss_mb = std::max(sum.peak_rss_mb, s.peak_rss_mb);
+  }
+  for (const auto& p : running) {
+    sum.execs += p.stats.execs;
+    sum.exec_per_s += p.stats.exec_per_s;
+    sum.cov = std::max(sum.cov, p.stats.cov);
+    sum.ft = std::max(sum.ft, p.stats.ft);
+    sum.corpus = std::max(sum.corpus, p.stats.corpus);
+    sum.peak_rss_mb = std::max(sum.peak_rss_mb, p.stats.peak_rss_mb);
+  }
+  return sum;
+}
+
 // ASan keeps freed memory in a quarantine (256 MB by default) to catch use-after-free; in a
 // long-running fuzzing worker that alone held the resident size near 500 MB. 32 MB still catches
 // uses of recently freed blocks and keeps a worker near 100 MB. A user's own ASAN_OPTIONS are kept,
@@ -652,19 +671,7 @@ int cmd_fuzz(const std::vector<std::string>& args, std::ostream& out, std::ostre
         procs.push_back(std::move(*p));
       }
       auto tick = [&] {
-        Stats sum;
-        for (const auto& s : finished) {
-          sum.execs += s.execs;
-          sum.peak_rss_mb = std::max(sum.peak_rss_mb, s.peak_rss_mb);
-        }
-        for (const auto& p : procs) {
-          sum.execs += p.stats.execs;
-          sum.exec_per_s += p.stats.exec_per_s;
-          sum.cov = std::max(sum.cov, p.stats.cov);
-          sum.ft = std::max(sum.ft, p.stats.ft);
-          sum.corpus = std::max(sum.corpus, p.stats.corpus);
-          sum.peak_rss_mb = std::max(sum.peak_rss_mb, p.stats.peak_rss_mb);
-        }
+        const Stats sum = combined(finished, procs);
         if (name == "fuzz_session") transitions.merge(transitions_of_corpus(corpus, c.max_events, &seen));
         const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count();
         out << "[" << name << "] " << elapsed << "/" << seconds << "s execs " << sum.execs << " ("
@@ -718,18 +725,7 @@ int cmd_fuzz(const std::vector<std::string>& args, std::ostream& out, std::ostre
     }
     fs::remove_all(merged, ec);
 
-    Stats sum;
-    for (const auto& s : finished) {
-      sum.execs += s.execs;
-      sum.peak_rss_mb = std::max(sum.peak_rss_mb, s.peak_rss_mb);
-    }
-    for (const auto& p : procs) {
-      sum.execs += p.stats.execs;
-      sum.exec_per_s += p.stats.exec_per_s;
-      sum.cov = std::max(sum.cov, p.stats.cov);
-      sum.ft = std::max(sum.ft, p.stats.ft);
-      sum.peak_rss_mb = std::max(sum.peak_rss_mb, p.stats.peak_rss_mb);
-    }
+    const Stats sum = combined(finished, procs);
     // Crashes: session findings are replayed, deduplicated and minimized in process; every crash
     // also goes through libFuzzer's -minimize_crash (bounded).
     std::vector<std::vector<std::uint8_t>> session_inputs;

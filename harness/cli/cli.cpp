@@ -19,12 +19,11 @@
 #include "harness/cli/fuzz_cmd.h"
 #include "harness/cli/isolated.h"
 #include "harness/cli/report_cmd.h"
+#include "harness/cli/target_setup.h"
 #include "harness/cli/options.h"
 #include "harness/run/suite.h"
 #include "harness/script/parser.h"
 #include "reports/reports.h"
-#include "targets/kernel/netns.h"
-#include "targets/reference/reference_target.h"
 
 namespace synack::cli {
 namespace {
@@ -101,15 +100,6 @@ std::atomic<bool> g_interrupted{false};
 extern "C" void on_sigint(int) {
   g_interrupted.store(true);
   std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
-}
-
-std::string setting_text(const SettingValue& v) {
-  return std::visit([](const auto& x) -> std::string {
-    using T = std::decay_t<decltype(x)>;
-    if constexpr (std::is_same_v<T, std::string>) return x;
-    else if constexpr (std::is_same_v<T, bool>) return x ? "true" : "false";
-    else { std::ostringstream o; o << x; return o.str(); }
-  }, v);
 }
 
 int usage_error(std::ostream& err, const std::string& command, const std::string& message) {
@@ -260,67 +250,34 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     }
   }
 
-  std::string profile;
-  if (target == "reference") {
-    const auto& settings = config.targets["reference"];
-    profile = parsed.get("profile").value_or("");
-    if (profile.empty()) {
-      if (auto it = settings.find("profile"); it != settings.end()) profile = setting_text(it->second);
-      else profile = "rfc";
-    }
-    auto stack_config = reference::StackConfig::from_profile(profile);
-    if (!stack_config) return usage_error(err, "run", stack_config.error().message);
-    for (const auto& [key, value] : settings) {
-      if (key == "profile") continue;
-      std::string name = key.rfind("overrides.", 0) == 0 ? key.substr(10) : key;
-      if (auto r = stack_config->set(name, setting_text(value)); !r) {
-        const auto& at = config.targets_at["reference"];
-        const auto where = at.count(key) ? at.at(key) : config_path;
-        err << "synack run: " << where << ": target.reference." << key << ": " << r.error().message << "\n";
-        return kExitUsage;
-      }
-    }
-    if (parsed.has("set")) {
-      for (const auto& kv : parsed.values.at("set")) {
-        auto eq = kv.find('=');
-        if (eq == std::string::npos) return usage_error(err, "run", "--set expects KEY=VALUE, found '" + kv + "'");
-        if (auto r = stack_config->set(kv.substr(0, eq), kv.substr(eq + 1)); !r)
-          return usage_error(err, "run", "--set " + kv + ": " + r.error().message);
-      }
-    }
-    const reference::StackConfig cfg = *stack_config;
-    options.make_target = [cfg](const targets::Network& net) -> Result<std::unique_ptr<targets::Target>> {
-      return reference::make_reference_target(net, cfg);
-    };
-  } else if (target == "kernel") {
-    if (auto ok = kernel::check_privileges(); !ok) {
-      err << "synack run: " << ok.error().message << "\n";
-      return kExitUsage;
-    }
-    IsolatedOptions iso;
-    iso.target = "kernel";
-    iso.overrides = options.exec.overrides;
-    if (auto t = parsed.get("timeout")) {
-      char* end = nullptr;
-      double v = std::strtod(t->c_str(), &end);
-      if (t->empty() || *end || v <= 0 || v > 86400) return usage_error(err, "run", "--timeout: expected seconds (0 < T <= 86400), found '" + *t + "'");
-      iso.timeout = static_cast<Micros>(v * 1e6);
-    }
-    options.run_one = [iso](const std::string& path) { return run_isolated(path, iso); };
-  } else {
-    return usage_error(err, "run", "unknown target '" + target + "' (known: reference, kernel)");
+  TargetRequest request;
+  request.name = target;
+  request.profile = parsed.get("profile");
+  if (parsed.has("set")) request.set = parsed.values.at("set");
+  request.overrides = options.exec.overrides;
+  if (auto t = parsed.get("timeout")) {
+    char* end = nullptr;
+    double v = std::strtod(t->c_str(), &end);
+    if (t->empty() || *end || v <= 0 || v > 86400) return usage_error(err, "run", "--timeout: expected seconds (0 < T <= 86400), found '" + *t + "'");
+    request.timeout = static_cast<Micros>(v * 1e6);
   }
+  auto setup_or = setup_target(request, config, config_path);
+  if (auto* e = std::get_if<TargetSetupError>(&setup_or)) {
+    if (e->usage) return usage_error(err, "run", e->message);
+    err << "synack run: " << e->message << "\n";
+    return kExitUsage;
+  }
+  const TargetSetup& setup = std::get<TargetSetup>(setup_or);
+  apply_setup(setup, options);
+  const std::string profile = setup.profile;
 
   auto files = run::collect_scripts(parsed.positional, filter);
   if (!files) { err << "synack run: " << files.error().message << "\n"; return kExitUsage; }
   if (files->empty()) { err << "synack run: no .pkt scripts found" << (filter.empty() ? "" : " matching '" + filter + "'") << "\n"; return kExitUsage; }
 
   // Known deviations: expected/<target>.toml beside the scripts (found at or above each path
-  // given, so a single script gets its directory's list too). The suite is written for the
-  // reference's rfc profile; another profile models another system and has its own list,
-  // expected/reference-<profile>.toml.
-  const std::string expected_name =
-      target == "reference" && !profile.empty() && profile != "rfc" ? "reference-" + profile : target;
+  // given, so a single script gets its directory's list too; setup_target names the list).
+  const std::string& expected_name = setup.expected_name;
   std::vector<ExpectedDeviations> expected;
   std::set<std::string> loaded;
   for (const auto& p : parsed.positional) {

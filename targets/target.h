@@ -61,7 +61,7 @@ struct SocketCall {
   // read()/write() and friends: byte count, MSG_* flags, and for write the bytes to send
   std::size_t length = 0;
   int msg_flags = 0;
-  std::vector<std::uint8_t> data;
+  std::vector<std::uint8_t> data;     // (also setsockopt IP_OPTIONS: the option bytes)
   // shutdown()
   int how = 0;
   // setsockopt()/getsockopt()

@@ -358,7 +358,7 @@ Result<Segment> parse_tcp(const IpLayer& ip) {
   seg.urgent = wire::load_be16(&tcp[18]);
   seg.options = std::move(options).value();
   seg.payload.assign(tcp.begin() + static_cast<std::ptrdiff_t>(header_bytes), tcp.end());
-  seg.checksum_ok = tcp_checksum(ip.src, ip.dst, tcp) == 0;
+  seg.checksum_ok = tcp_checksum(ip.src, pseudo_header_destination(ip.dst, ip.ip_options), tcp) == 0;
   return seg;
 }
 
@@ -391,6 +391,29 @@ std::uint16_t tcp_checksum(const IpAddress& src, const IpAddress& dst,
   return fold_and_complement(sum_words(tcp_bytes, sum));
 }
 
+IpAddress pseudo_header_destination(const IpAddress& dst, std::span<const std::uint8_t> ip_options) {
+  if (dst.version != IpVersion::v4) return dst;
+  for (std::size_t at = 0; at < ip_options.size();) {
+    const std::uint8_t kind = ip_options[at];
+    if (kind == 0) break;  // EOL
+    if (kind == 1 || at + 1 >= ip_options.size()) {
+      ++at;
+      continue;
+    }
+    const std::size_t length = ip_options[at + 1];
+    if (length < 2 || at + length > ip_options.size()) break;
+    const bool route = kind == 131 || kind == 137;  // LSRR, SSRR (RFC 791)
+    if (route && length >= 7 && at + 2 < ip_options.size() && ip_options[at + 2] <= length) {
+      IpAddress final_destination = dst;  // the route's last slot
+      std::copy_n(ip_options.begin() + static_cast<std::ptrdiff_t>(at + length - 4), 4,
+                  final_destination.bytes.begin());
+      return final_destination;
+    }
+    at += length;
+  }
+  return dst;
+}
+
 std::vector<std::uint8_t> encode(const Segment& seg) {
   IpAddress src = seg.src;
   IpAddress dst = seg.dst;
@@ -399,7 +422,9 @@ std::vector<std::uint8_t> encode(const Segment& seg) {
     src = src.mapped_v6();
     dst = dst.mapped_v6();
   }
-  std::vector<std::uint8_t> tcp = build_tcp(seg, src, dst);
+  const IpAddress checksum_dst =
+      src.version == IpVersion::v4 ? pseudo_header_destination(dst, seg.ip_options) : dst;
+  std::vector<std::uint8_t> tcp = build_tcp(seg, src, checksum_dst);
   if (src.version == IpVersion::v4) return wrap_ipv4(seg, src, dst, std::move(tcp));
   return wrap_ipv6(seg, src, dst, std::move(tcp));
 }

@@ -23,4 +23,10 @@ Result<Segment> decode(std::span<const std::uint8_t> packet);
 std::uint16_t tcp_checksum(const IpAddress& src, const IpAddress& dst,
                            std::span<const std::uint8_t> tcp_bytes);
 
+// The destination address of the TCP pseudo-header: the IP destination, except that with an IPv4
+// source route (LSRR/SSRR) not yet used up it is the route's last address, the final destination
+// (as BSD and Linux compute it, and as RFC 8200 §8.1 says for IPv6 routing headers). encode and
+// decode use it.
+IpAddress pseudo_header_destination(const IpAddress& dst, std::span<const std::uint8_t> ip_options);
+
 }  // namespace synack::net

@@ -1,6 +1,7 @@
 // tcpdump-style text, so expected-vs-actual diffs read like the captures people already know.
 #include "harness/net/format.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "harness/net/wire.h"
@@ -137,7 +138,50 @@ std::string format_segment(const Segment& seg) {
   // Otherwise two segments that differ only in their checksum would print the same.
   if (!seg.checksum_ok || seg.corrupt_checksum) text += ", bad cksum";
   if (seg.nonzero_after_eol()) text += ", non-zero after eol";
-  if (!seg.ip_options.empty()) text += ", ip options " + std::to_string(seg.ip_options.size()) + " octets";
+  if (!seg.ip_options.empty()) text += ", ip options [" + format_ip_options(seg.ip_options) + "]";
+  return text;
+}
+
+std::string format_ip_options(const std::vector<std::uint8_t>& options) {
+  if (options.empty()) return "none";
+  std::string text;
+  auto item = [&](const std::string& part) { text += (text.empty() ? "" : ",") + part; };
+  for (std::size_t at = 0; at < options.size();) {
+    const std::uint8_t kind = options[at];
+    if (kind == 0) {  // EOL: the rest is padding, shown only when it is not all zero
+      item("eol");
+      bool zero = true;
+      for (std::size_t k = at + 1; k < options.size(); ++k) zero = zero && options[k] == 0;
+      if (!zero) item("then " + hex(options.data() + at + 1, options.size() - at - 1));
+      break;
+    }
+    if (kind == 1) {
+      item("nop");
+      ++at;
+      continue;
+    }
+    const std::size_t length = at + 1 < options.size() ? options[at + 1] : 0;
+    if (length < 2 || at + length > options.size()) {
+      item("opt " + std::to_string(kind) + " truncated [" + hex(options.data() + at, options.size() - at) + "]");
+      break;
+    }
+    const std::uint8_t* value = options.data() + at + 2;
+    const std::size_t value_size = length - 2;
+    const char* route = kind == 131 ? "lsrr" : kind == 137 ? "ssrr" : kind == 7 ? "rr" : nullptr;
+    if (route && value_size >= 1 && (value_size - 1) % 4 == 0) {
+      std::string part = std::string(route) + " ptr " + std::to_string(value[0]) + " [";
+      for (std::size_t k = 1; k + 4 <= value_size; k += 4) {
+        IpAddress address;
+        std::copy(value + k, value + k + 4, address.bytes.begin());
+        part += (k == 1 ? "" : " ") + address.to_string();
+      }
+      item(part + "]");
+    } else {
+      item("opt " + std::to_string(kind) + " len " + std::to_string(length) +
+           (value_size ? " [" + hex(value, value_size) + "]" : ""));
+    }
+    at += length;
+  }
   return text;
 }
 

@@ -192,8 +192,21 @@ std::vector<std::string> match_outbound(const script::PacketSpec& spec, const ne
   } else {
     if (seg.src != network.local)
       diffs.push_back("source address " + seg.src.to_string() + ", expected " + network.local.to_string());
-    if (seg.dst != network.remote)
-      diffs.push_back("destination address " + seg.dst.to_string() + ", expected " + network.remote.to_string());
+    // "// expect: dst=ADDR" names another destination (a source route's first hop).
+    std::optional<net::IpAddress> want_dst = network.remote;
+    if (spec.expect.dst) want_dst = net::IpAddress::parse(*spec.expect.dst);
+    if (!want_dst || seg.dst != *want_dst)
+      diffs.push_back("destination address " + seg.dst.to_string() + ", expected " +
+                      (spec.expect.dst ? *spec.expect.dst : network.remote.to_string()));
+  }
+  // "// expect: ip-options=...": the IPv4 options octet for octet, the expectation zero-padded to
+  // 32 bits as on the wire. Without it options are not checked.
+  if (spec.expect.ip_options) {
+    std::vector<std::uint8_t> want = *spec.expect.ip_options;
+    while (want.size() % 4 != 0) want.push_back(0);
+    if (seg.ip_options != want)
+      diffs.push_back("IP options [" + net::format_ip_options(seg.ip_options) + "], expected [" +
+                      net::format_ip_options(want) + "]");
   }
   // Ports: learn the stack's on its first segment; the peer's is fixed by the script.
   const std::uint16_t want_dport = spec.dst_port.value_or(conn.peer_port);
@@ -289,6 +302,12 @@ std::string describe_expected(const script::PacketSpec& spec) {
   if (spec.options_any) {
     auto pos = text.find(", length");
     text.insert(pos == std::string::npos ? text.size() : pos, ", options [...]");
+  }
+  // As format_segment shows a segment's IP options (absent when it has none).
+  if (spec.expect.ip_options && !spec.expect.ip_options->empty()) {
+    std::vector<std::uint8_t> padded = *spec.expect.ip_options;
+    while (padded.size() % 4 != 0) padded.push_back(0);
+    text += ", ip options [" + net::format_ip_options(padded) + "]";
   }
   return text;
 }

@@ -37,7 +37,7 @@ const std::unordered_map<std::string_view, std::int64_t>& symbols() {
       SYM(POLLIN), SYM(POLLOUT), SYM(POLLERR), SYM(POLLHUP), SYM(POLLNVAL), SYM(POLLPRI),
       SYM(POLLRDNORM), SYM(POLLWRNORM), SYM(POLLRDHUP),
       SYM(IP_TOS), SYM(IP_TTL), SYM(IP_RECVERR), SYM(IPV6_TCLASS), SYM(IPV6_UNICAST_HOPS), SYM(IPV6_V6ONLY),
-      SYM(IPV6_RECVERR),
+      SYM(IPV6_RECVERR), SYM(IP_OPTIONS),
       SYM(INADDR_ANY),
       // Linux TCP_INFO state numbering (include/net/tcp_states.h).
       {"TCP_ESTABLISHED", 1}, {"TCP_SYN_SENT", 2}, {"TCP_SYN_RECV", 3}, {"TCP_FIN_WAIT1", 4},

@@ -106,6 +106,35 @@ std::optional<std::int64_t> struct_field(const Expr& e, std::initializer_list<co
   return std::nullopt;
 }
 
+// setsockopt(fd, IPPROTO_IP, IP_OPTIONS, "\x01\x83\x0b\x04...", N): the IPv4 options of every
+// datagram the socket sends, as bytes in a string (packetdrill passes a string argument as the
+// option buffer), e.g. an LSRR source route (RFC 1122 4.2.3.8, MUST-51). "" (length 0) clears
+// them. The length argument must be the string's length (or "...").
+bool prepare_ip_options(SocketCall& c, Args& a) {
+  const Expr& v = *a.spec.args[3];
+  if (v.kind != Expr::Kind::String) {
+    a.out.invalid = "setsockopt(IP_OPTIONS): expected the option bytes as a string, e.g. "
+                    "\"\\x01\\x83\\x0b\\x04...\", found '" + script::print_expr(v) + "'";
+    return false;
+  }
+  c.data.assign(v.text.begin(), v.text.end());
+  if (c.data.size() > 40) {
+    a.out.invalid = "setsockopt(IP_OPTIONS): " + std::to_string(c.data.size()) +
+                    " octets, at most 40 fit an IPv4 header";
+    return false;
+  }
+  if (a.count() >= 5 && !a.is_ellipsis(4)) {
+    auto len = a.integer(4);
+    if (!len) return false;
+    if (*len != static_cast<std::int64_t>(c.data.size())) {
+      a.out.invalid = "setsockopt(IP_OPTIONS): length " + std::to_string(*len) + ", but the string holds " +
+                      std::to_string(c.data.size()) + " octets";
+      return false;
+    }
+  }
+  return true;
+}
+
 void prepare_address(SocketCall& c, const Args& a, bool peer) {
   // "..." means the scripted address: the stack's own for bind, the peer's for connect.
   const auto& net = a.ctx.network;
@@ -294,6 +323,10 @@ PreparedCall prepare_call(const script::SyscallSpec& spec, CallContext& ctx) {
     if (!level || !opt) return out;
     c.level = static_cast<int>(*level);
     c.optname = static_cast<int>(*opt);
+    if (c.op == SysOp::GetSockOpt && c.level == IPPROTO_IP && c.optname == IP_OPTIONS) {
+      out.unsupported = "getsockopt(IP_OPTIONS)";
+      return out;
+    }
     if (c.op == SysOp::SetSockOpt) {
       const Expr& v = *spec.args[3];
       if (c.level == SOL_SOCKET && c.optname == SO_LINGER) {
@@ -302,6 +335,8 @@ PreparedCall prepare_call(const script::SyscallSpec& spec, CallContext& ctx) {
         if (!on || !secs) { out.invalid = "setsockopt(SO_LINGER): expected {l_onoff=N, l_linger=N}"; return out; }
         c.int_value = *on;
         c.linger_seconds = *secs;
+      } else if (c.level == IPPROTO_IP && c.optname == IP_OPTIONS) {
+        if (!prepare_ip_options(c, a)) return out;
       } else if (auto iv = eval_int(v, ctx.defines)) {
         c.int_value = *iv;
       } else {

@@ -78,6 +78,20 @@ struct InjectOverrides {
   bool operator==(const InjectOverrides&) const = default;
 };
 
+// Checks beyond the TCP segment for an outbound line, from a trailing comment on the same line:
+//   +0 > S. 0:0(0) ack 1 <...>   // expect: dst=192.0.2.10 ip-options=830b04cb007105c633640100
+// Comment-borne like InjectOverrides. Without it the IP destination must be the scripted peer and
+// IPv4 options are not checked.
+struct ExpectChecks {
+  // ip-options=HEX: the IPv4 header options, octet for octet (compared after zero-padding to 32
+  // bits, as on the wire); ip-options=none: an empty vector, no options at all.
+  std::optional<std::vector<std::uint8_t>> ip_options;
+  std::optional<std::string> dst;  // dst=ADDR: the IP destination (canonical text), e.g. the first
+                                   // hop of a source route, instead of the scripted peer
+  bool empty() const { return !ip_options && !dst; }
+  bool operator==(const ExpectChecks&) const = default;
+};
+
 struct PacketSpec {
   Direction direction = Direction::Inbound;
   std::optional<std::uint16_t> src_port;  // "src>dst" before the flags
@@ -95,6 +109,7 @@ struct PacketSpec {
   std::optional<std::vector<OptionSpec>> options;
   bool options_any = false;
   InjectOverrides inject;  // inbound only; empty when the line has no "// inject:" comment
+  ExpectChecks expect;     // outbound only; empty when the line has no "// expect:" comment
   bool operator==(const PacketSpec&) const = default;
 };
 

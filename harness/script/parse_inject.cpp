@@ -18,25 +18,7 @@
 namespace synack::script {
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
-
 constexpr std::string_view kKeysHelp = "tcp-checksum=bad, src=ADDR, dst=ADDR or ip-options=HEX";
-
-// The "inject" key of a "// inject: ..." comment: the offset of the text after the colon within
-// `body`, or npos when the comment is something else.
-std::size_t inject_body_offset(std::string_view body) {
-  std::size_t i = 0;
-  while (i < body.size() && is_blank(body[i])) ++i;
-  constexpr std::string_view kKey = "inject";
-  if (body.size() - i < kKey.size()) return std::string_view::npos;
-  for (std::size_t k = 0; k < kKey.size(); ++k) {
-    if (std::tolower(static_cast<unsigned char>(body[i + k])) != kKey[k]) return std::string_view::npos;
-  }
-  i += kKey.size();
-  while (i < body.size() && is_blank(body[i])) ++i;
-  if (i >= body.size() || body[i] != ':') return std::string_view::npos;
-  return i + 1;
-}
 
 // Documentation ranges and loopback (harness/run's is_permitted_address, which this library
 // cannot depend on; the executor checks again with that function).
@@ -54,22 +36,43 @@ bool permitted(const std::array<std::uint8_t, 16>& b, bool v6) {
 
 }  // namespace
 
+bool is_comment_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+
+std::size_t comment_key_offset(std::string_view body, std::string_view key) {
+  std::size_t i = 0;
+  while (i < body.size() && is_comment_blank(body[i])) ++i;
+  if (body.size() - i < key.size()) return std::string_view::npos;
+  for (std::size_t k = 0; k < key.size(); ++k) {
+    if (std::tolower(static_cast<unsigned char>(body[i + k])) != key[k]) return std::string_view::npos;
+  }
+  i += key.size();
+  while (i < body.size() && is_comment_blank(body[i])) ++i;
+  if (i >= body.size() || body[i] != ':') return std::string_view::npos;
+  return i + 1;
+}
+
+std::optional<std::size_t> Parser::trailed_event(const LineComment& comment) const {
+  // The last event that starts before the comment, if that event is on the comment's line (it may
+  // have started on an earlier one).
+  const auto after = std::partition_point(
+      event_spans_.begin(), event_spans_.end(),
+      [&](const EventSpan& span) { return span.start.offset < comment.pos.offset; });
+  const auto index = static_cast<std::size_t>(after - event_spans_.begin());
+  if (index == 0 || comment.pos.line > event_spans_[index - 1].end.line) return std::nullopt;
+  return index - 1;
+}
+
 bool Parser::attach_inject_comments(Script& script) {
   for (const LineComment& comment : lex_.line_comments()) {
-    const std::size_t after_key = inject_body_offset(comment.body);
+    const std::size_t after_key = comment_key_offset(comment.body, "inject");
     if (after_key == std::string_view::npos) continue;
     SourcePos at = comment.pos;
-    // The event this comment trails: the last one that starts before it, if that event is on the
-    // comment's line (it may have started on an earlier one).
-    const auto after = std::partition_point(
-        event_spans_.begin(), event_spans_.end(),
-        [&](const EventSpan& span) { return span.start.offset < comment.pos.offset; });
-    const auto index = static_cast<std::size_t>(after - event_spans_.begin());
-    if (index == 0 || comment.pos.line > event_spans_[index - 1].end.line) {
+    const std::optional<std::size_t> index = trailed_event(comment);
+    if (!index) {
       return fail(at, "an '// inject:' comment must be on the same line as the inbound packet "
                       "('<') it applies to");
     }
-    Event& event = script.events[index - 1];
+    Event& event = script.events[*index];
     auto* packet = std::get_if<PacketSpec>(&event.body);
     if (!packet || packet->direction != Direction::Inbound) {
       const char* what = packet                                          ? "an outbound packet ('>')"
@@ -103,10 +106,10 @@ bool Parser::parse_inject_comment(const LineComment& comment, std::size_t start,
   bool any = false;
   std::size_t i = start;
   while (true) {
-    while (i < stop && is_blank(src[i])) ++i;
+    while (i < stop && is_comment_blank(src[i])) ++i;
     if (i >= stop) break;
     std::size_t end = i;
-    while (end < stop && !is_blank(src[end])) ++end;
+    while (end < stop && !is_comment_blank(src[end])) ++end;
     const std::string_view item = src.substr(i, end - i);
     const std::size_t eq = item.find('=');
     const std::string_view key = item.substr(0, eq);
@@ -117,25 +120,7 @@ bool Parser::parse_inject_comment(const LineComment& comment, std::size_t start,
       // Raw IPv4 header options in hex, e.g. ip-options=9e04abcd; padded with zeros (EOL) to a
       // 32-bit boundary on the wire, at most 40 octets (the IHL field's limit).
       if (!inject.ip_options.empty()) return fail(key_at, "duplicate inject key 'ip-options'");
-      auto nibble = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-      };
-      std::string_view hex = value;
-      if (hex.substr(0, 2) == "0x" || hex.substr(0, 2) == "0X") hex.remove_prefix(2);
-      if (hex.empty() || hex.size() % 2 != 0 || hex.size() > 80) {
-        return fail(value_at, "bad value for ip-options: expected 1 to 40 octets in hex (an even "
-                              "number of hex digits), found '" + std::string(value) + "'");
-      }
-      for (std::size_t k = 0; k < hex.size(); k += 2) {
-        const int hi = nibble(hex[k]), lo = nibble(hex[k + 1]);
-        if (hi < 0 || lo < 0) {
-          return fail(value_at, "bad value for ip-options: '" + std::string(value) + "' is not hex");
-        }
-        inject.ip_options.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
-      }
+      if (!parse_hex_octets(key, value, value_at, inject.ip_options)) return false;
     } else if (key == "tcp-checksum") {
       if (inject.bad_tcp_checksum) return fail(key_at, "duplicate inject key 'tcp-checksum'");
       if (value != "bad") {
@@ -145,41 +130,8 @@ bool Parser::parse_inject_comment(const LineComment& comment, std::size_t start,
       inject.bad_tcp_checksum = true;
     } else if (key == "src" || key == "dst") {
       std::optional<std::string>& slot = key == "src" ? inject.src : inject.dst;
-      const std::string name(key);
-      if (slot) return fail(key_at, "duplicate inject key '" + name + "'");
-      if (value.empty()) return fail(value_at, "inject key '" + name + "' needs an address: " + name + "=ADDR");
-      const std::string text(value);
-      std::array<std::uint8_t, 16> bytes{};
-      bool v6 = false;
-      if (::inet_pton(AF_INET, text.c_str(), bytes.data()) != 1) {
-        v6 = true;
-        if (::inet_pton(AF_INET6, text.c_str(), bytes.data()) != 1) {
-          return fail(value_at, name + "=" + text + ": not an IPv4 or IPv6 address");
-        }
-      }
-      if (!permitted(bytes, v6)) {
-        return fail(value_at, name + "=" + text +
-                                  ": only documentation ranges (192.0.2.0/24, 198.51.100.0/24, "
-                                  "203.0.113.0/24, 2001:db8::/32) and loopback may be used");
-      }
-      if (family_v6 && *family_v6 != v6) {
-        return fail(value_at, name + "=" + text + ": src and dst must be of the same IP version");
-      }
-      family_v6 = v6;
-      // The script's own --ip_version decides the family (a command-line override is checked when
-      // the script runs).
-      const OptionSetting* ip_version = nullptr;
-      for (const OptionSetting& option : script.options) {
-        if (option.name == "ip_version") ip_version = &option;
-      }
-      if (ip_version && (ip_version->value == "ipv6") != v6) {
-        return fail(value_at, name + "=" + text + ": an " + (v6 ? "IPv6" : "IPv4") +
-                                  " address, but the script runs over " + (v6 ? "IPv4" : "IPv6") +
-                                  " (--ip_version=" + ip_version->value + ")");
-      }
-      char canonical[INET6_ADDRSTRLEN] = {};
-      ::inet_ntop(v6 ? AF_INET6 : AF_INET, bytes.data(), canonical, sizeof canonical);
-      slot = canonical;
+      if (slot) return fail(key_at, "duplicate inject key '" + std::string(key) + "'");
+      if (!parse_address_value(key, value, value_at, script, family_v6, slot)) return false;
     } else {
       return fail(key_at, "unknown inject key '" + std::string(key) + "' (expected " +
                               std::string(kKeysHelp) + ")");
@@ -188,6 +140,71 @@ bool Parser::parse_inject_comment(const LineComment& comment, std::size_t start,
     i = end;
   }
   if (!any) return fail(pos_at(start), "expected " + std::string(kKeysHelp) + " after 'inject:'");
+  return true;
+}
+
+bool Parser::parse_hex_octets(std::string_view key, std::string_view value, SourcePos value_at,
+                              std::vector<std::uint8_t>& octets) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  const std::string name(key);
+  std::string_view hex = value;
+  if (hex.substr(0, 2) == "0x" || hex.substr(0, 2) == "0X") hex.remove_prefix(2);
+  if (hex.empty() || hex.size() % 2 != 0 || hex.size() > 80) {
+    return fail(value_at, "bad value for " + name + ": expected 1 to 40 octets in hex (an even "
+                          "number of hex digits), found '" + std::string(value) + "'");
+  }
+  for (std::size_t k = 0; k < hex.size(); k += 2) {
+    const int hi = nibble(hex[k]), lo = nibble(hex[k + 1]);
+    if (hi < 0 || lo < 0) {
+      return fail(value_at, "bad value for " + name + ": '" + std::string(value) + "' is not hex");
+    }
+    octets.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
+  }
+  return true;
+}
+
+bool Parser::parse_address_value(std::string_view key, std::string_view value, SourcePos value_at,
+                                 const Script& script, std::optional<bool>& family_v6,
+                                 std::optional<std::string>& slot) {
+  const std::string name(key);
+  if (value.empty()) return fail(value_at, "key '" + name + "' needs an address: " + name + "=ADDR");
+  const std::string text(value);
+  std::array<std::uint8_t, 16> bytes{};
+  bool v6 = false;
+  if (::inet_pton(AF_INET, text.c_str(), bytes.data()) != 1) {
+    v6 = true;
+    if (::inet_pton(AF_INET6, text.c_str(), bytes.data()) != 1) {
+      return fail(value_at, name + "=" + text + ": not an IPv4 or IPv6 address");
+    }
+  }
+  if (!permitted(bytes, v6)) {
+    return fail(value_at, name + "=" + text +
+                              ": only documentation ranges (192.0.2.0/24, 198.51.100.0/24, "
+                              "203.0.113.0/24, 2001:db8::/32) and loopback may be used");
+  }
+  if (family_v6 && *family_v6 != v6) {
+    return fail(value_at, name + "=" + text + ": src and dst must be of the same IP version");
+  }
+  family_v6 = v6;
+  // The script's own --ip_version decides the family (a command-line override is checked when
+  // the script runs).
+  const OptionSetting* ip_version = nullptr;
+  for (const OptionSetting& option : script.options) {
+    if (option.name == "ip_version") ip_version = &option;
+  }
+  if (ip_version && (ip_version->value == "ipv6") != v6) {
+    return fail(value_at, name + "=" + text + ": an " + (v6 ? "IPv6" : "IPv4") +
+                              " address, but the script runs over " + (v6 ? "IPv4" : "IPv6") +
+                              " (--ip_version=" + ip_version->value + ")");
+  }
+  char canonical[INET6_ADDRSTRLEN] = {};
+  ::inet_ntop(v6 ? AF_INET6 : AF_INET, bytes.data(), canonical, sizeof canonical);
+  slot = canonical;
   return true;
 }
 

@@ -165,6 +165,7 @@ bool Parser::parse_script(Script& script) {
   }
   if (script.events.empty()) return fail(SourcePos{}, "script has no events");
   if (!attach_inject_comments(script)) return false;
+  if (!attach_expect_comments(script)) return false;
   collect_metadata(script.metadata);
   return !error_;  // a bad '// probe:' line
 }

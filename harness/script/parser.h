@@ -31,6 +31,9 @@ std::string print_packet(const PacketSpec& packet);   // "< S 0:0(0) win 32792 <
 // "// inject: tcp-checksum=bad src=192.0.2.255" ("" when there are no overrides). print_packet
 // appends it to an inbound line that has overrides.
 std::string print_inject(const InjectOverrides& inject);
+// "// expect: dst=192.0.2.10 ip-options=none" ("" when there are no checks); print_packet appends
+// it to an outbound line that has checks.
+std::string print_expect(const ExpectChecks& expect);
 std::string print_syscall(const SyscallSpec& call);   // "accept(3, ..., ...) = 4"
 std::string print_icmp(const IcmpSpec& icmp);  // "< icmp unreachable frag_needed mtu 1200 [1:1461(1460)]"
 std::string print_expr(const Expr& expr);

@@ -68,6 +68,24 @@ class Parser {
   bool attach_inject_comments(Script& script);
   bool parse_inject_comment(const LineComment& comment, std::size_t body_offset,
                             const Script& script, InjectOverrides& inject);
+  // The index of the event whose line `comment` trails: the last event that starts before it, when
+  // the comment is on that event's (last) line; nullopt for a comment on a line of its own.
+  std::optional<std::size_t> trailed_event(const LineComment& comment) const;
+  // Item values shared by "// inject:" and "// expect:": 1 to 40 octets in hex (an optional 0x
+  // prefix), and an address of the documentation ranges or loopback, of the same family as the
+  // other address items of the comment (`family_v6`) and as the script's --ip_version.
+  bool parse_hex_octets(std::string_view key, std::string_view value, SourcePos value_at,
+                        std::vector<std::uint8_t>& octets);
+  bool parse_address_value(std::string_view key, std::string_view value, SourcePos value_at,
+                           const Script& script, std::optional<bool>& family_v6,
+                           std::optional<std::string>& slot);
+
+  // ---- parse_expect.cpp
+  // Reads every "// expect: ..." comment that trails an event into the PacketSpec of its outbound
+  // line; a comment on a line of its own is prose and stays a comment.
+  bool attach_expect_comments(Script& script);
+  bool parse_expect_comment(const LineComment& comment, std::size_t body_offset,
+                            const Script& script, ExpectChecks& expect);
 
   // ---- parse_syscall.cpp
   bool parse_syscall(SyscallSpec& call);
@@ -98,6 +116,11 @@ class Parser {
 // AccECN option kinds (RFC 9768): counters in the order e0b, ceb, e1b, or e1b, ceb, e0b.
 inline constexpr std::uint8_t kAccEcnOrder0 = 172;
 inline constexpr std::uint8_t kAccEcnOrder1 = 174;
+
+// The offset within a comment body of the text after "KEY:" (case-insensitive, blanks allowed
+// around the key), or npos when the comment does not start with that key.
+std::size_t comment_key_offset(std::string_view body, std::string_view key);
+bool is_comment_blank(char c);
 
 // "0x1f" or "31" -> 31. False if the text is not an integer or exceeds 64 bits.
 bool parse_integer_literal(std::string_view text, std::uint64_t& value);

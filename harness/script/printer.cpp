@@ -176,6 +176,22 @@ std::string print_inject(const InjectOverrides& inject) {
   return out;
 }
 
+std::string print_expect(const ExpectChecks& expect) {
+  if (expect.empty()) return "";
+  std::string out = "// expect:";
+  if (expect.dst) out += " dst=" + *expect.dst;
+  if (expect.ip_options) {
+    static const char* digits = "0123456789abcdef";
+    out += " ip-options=";
+    if (expect.ip_options->empty()) out += "none";
+    for (std::uint8_t b : *expect.ip_options) {
+      out += digits[b >> 4];
+      out += digits[b & 15];
+    }
+  }
+  return out;
+}
+
 std::string print_packet(const PacketSpec& packet) {
   std::string out = packet.direction == Direction::Inbound ? "<" : ">";
   if (std::string ip = ip_annotation(packet.ip); !ip.empty()) out += " [" + ip + "]";
@@ -197,6 +213,7 @@ std::string print_packet(const PacketSpec& packet) {
   }
   // The comment ends the line, so nothing may follow the packet on it (print_event, print).
   if (!packet.inject.empty()) out += "  " + print_inject(packet.inject);
+  if (!packet.expect.empty()) out += "  " + print_expect(packet.expect);
   return out;
 }
 

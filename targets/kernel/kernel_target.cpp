@@ -141,6 +141,9 @@ CallResult execute_call(const SocketCall& c) {
       if (c.level == SOL_SOCKET && c.optname == SO_LINGER) {
         linger l{static_cast<int>(c.int_value), static_cast<int>(c.linger_seconds)};
         done(::setsockopt(c.fd, c.level, c.optname, &l, sizeof l));
+      } else if (c.level == IPPROTO_IP && c.optname == IP_OPTIONS) {
+        // A byte buffer: the IPv4 options (a source route) of every datagram the socket sends.
+        done(::setsockopt(c.fd, c.level, c.optname, c.data.data(), static_cast<socklen_t>(c.data.size())));
       } else {
         int v = static_cast<int>(c.int_value);
         done(::setsockopt(c.fd, c.level, c.optname, &v, sizeof v));

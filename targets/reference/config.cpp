@@ -56,6 +56,8 @@ Result<StackConfig> StackConfig::from_profile(std::string_view name) {
     c.icmp_seq_check = IcmpSeqCheck::Inclusive;
     c.icmp_rto_revert = true;                  // tcp_ld_RTO_revert
     c.min_pmtu = 552;                          // net.ipv4.route.min_pmtu
+    c.accept_source_route = false;  // net.ipv4.conf.all.accept_source_route = 0 (ip_rcv_options)
+    c.source_route_update = false;  // the return route is the SYN's (tcp_v4_save_options) for good
     c.ephemeral_port_first = 32768;
     c.ephemeral_port_last = 60999;
     return c;
@@ -90,6 +92,8 @@ Result<StackConfig> StackConfig::from_profile(std::string_view name) {
     c.time_wait_reuse_restore = false;
     c.ecn_passive = true;  // net.inet.tcp.ecn.enable = 2: accept ECN, do not request it
     c.ecn_active = false;
+    c.accept_source_route = false;  // net.inet.ip.accept_sourceroute = 0 (inet(4))
+    c.source_route_update = false;  // the syncache's saved route (sc_ipopts) is kept
     c.ephemeral_port_first = 10000;
     c.ephemeral_port_last = 65535;
     return c;
@@ -251,6 +255,8 @@ const std::vector<KeySpec>& key_specs() {
       {"ecn_passive", boolean(&StackConfig::ecn_passive)},
       {"ecn_active", boolean(&StackConfig::ecn_active)},
       {"ipv4_prefix_length", integer(&StackConfig::ipv4_prefix_length, 0, 32)},
+      {"accept_source_route", boolean(&StackConfig::accept_source_route)},
+      {"source_route_update", boolean(&StackConfig::source_route_update)},
       {"icmp_errors", choice(&StackConfig::icmp_errors,
                              {{"rfc", IcmpErrorModel::Rfc}, {"linux", IcmpErrorModel::Linux}})},
       {"icmp_seq_check", choice(&StackConfig::icmp_seq_check, {{"half_open", IcmpSeqCheck::HalfOpen},

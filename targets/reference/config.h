@@ -168,6 +168,13 @@ struct StackConfig {
   std::uint16_t min_pmtu = 68;    // lowest IPv4 path MTU a "fragmentation needed" may set (RFC
                                   // 1191 §3: 68; Linux's min_pmtu: 552); IPv6 is always 1280
 
+  // IPv4 source routes (RFC 9293 §3.9.2.1, RFC 1122 §3.2.1.8 and §4.2.3.8; source_route.cpp).
+  bool accept_source_route = true;   // a datagram with a completed LSRR/SSRR reaches TCP (RFC
+                                     // 1122 3.2.1.8 (c)); Linux (accept_source_route = 0) and
+                                     // FreeBSD (accept_sourceroute = 0) drop it in IP
+  bool source_route_update = true;   // SHLD-24: a later segment's different route replaces the
+                                     // saved return route; Linux and BSD keep the SYN's
+
   // The IPv4 prefix length of the stack's addresses: 192.0.2.1/24 makes 192.0.2.255 the subnet
   // broadcast address, whose segments are dropped (RFC 9293 §3.9.2.3, RFC 1122 §4.2.3.10).
   // /31 and /32 have no broadcast address (RFC 3021).

@@ -29,6 +29,7 @@ net::Segment Stack::make_segment(const Tcb& tcb, std::uint32_t seq, std::uint16_
   }
   s.tos = tcb.opts.tos;                 // IP_TOS (MUST-48, SHLD-22); ECN bits are 0 (not-ECT)
   if (tcb.opts.ttl) s.ttl = tcb.opts.ttl;  // IP_TTL (MUST-49)
+  route_segment(tcb, s);                   // a source route (MUST-51, MUST-53)
   return s;
 }
 

@@ -190,6 +190,7 @@ std::optional<CallResult> ReferenceTarget::attempt(const SocketCall& c, Pending*
     case SysOp::Shutdown:
       return from_errno(s.shutdown(c.fd, c.how));
     case SysOp::SetSockOpt:
+      if (c.level == IPPROTO_IP && c.optname == IP_OPTIONS) return from_errno(s.set_ip_options(c.fd, c.data));
       return from_errno(s.setsockopt(c.fd, c.level, c.optname, c.int_value, c.linger_seconds));
     case SysOp::GetSockOpt: {
       if (c.level == IPPROTO_TCP && c.optname == TCP_INFO) {

@@ -114,6 +114,7 @@ void Stack::segment_to_listen(Socket& listener, const net::Segment& seg,
   tcb.remote = Endpoint{seg.src, seg.sport};
   index_connection(tcb);
   apply_options(tcb, listener);
+  save_return_route(tcb, seg);
   tcb.irs = seg.seq;
   tcb.rcv_nxt = seg.seq + 1;
   negotiate_options(tcb, seg);
@@ -265,6 +266,7 @@ void Stack::segment_to_synchronized(Tcb& tcb, const net::Segment& seg) {
   // Third (security) has no counterpart here.
   if (!check_syn(tcb, v)) return;
   if (!check_ack(tcb, v)) return;
+  update_return_route(tcb, seg);
   update_timestamps(tcb, v);
   process_ecn(tcb, v);
   process_urg(tcb, v);

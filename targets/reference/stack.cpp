@@ -232,6 +232,7 @@ void Stack::segment_arrives(const net::Segment& seg) {
     trace(nullptr, "segment not addressed to this host, discarded");
     return;
   }
+  if (!source_route_admits(seg)) return;
   Tcb* tcb = find_connection(seg);
   if (tcb && tcb->state == State::TimeWait && cfg_.accept_syn_in_time_wait &&
       seg.has(net::flag::SYN)) {

@@ -104,6 +104,8 @@ class Stack {
   int close(int fd);
   int shutdown(int fd, int how);
   int setsockopt(int fd, int level, int optname, std::int64_t value, std::int64_t linger_s = 0);
+  // setsockopt(IPPROTO_IP, IP_OPTIONS): a source route for the socket's segments (source_route.cpp).
+  int set_ip_options(int fd, std::span<const std::uint8_t> options);
   // Integer options; SO_LINGER puts l_onoff in `value` and l_linger in `linger_s`.
   int getsockopt(int fd, int level, int optname, std::int64_t& value, std::int64_t* linger_s);
   int tcp_info(int fd, TcpInfo& info) const;
@@ -147,6 +149,13 @@ class Stack {
   bool complete_passive_open(Tcb& tcb);
   void negotiate_options(Tcb& tcb, const net::Segment& syn);
   void process_ecn(Tcb& tcb, const SegView& seg);
+
+  // source_route.cpp: IPv4 source routes (RFC 9293 §3.9.2.1, RFC 1122 §4.2.3.8).
+  // The IP layer's verdict on a datagram's source route option: false when it is dropped.
+  bool source_route_admits(const net::Segment& seg) const;
+  void save_return_route(Tcb& tcb, const net::Segment& syn);      // MUST-53, passive open
+  void update_return_route(Tcb& tcb, const net::Segment& seg);    // SHLD-24, later segments
+  void route_segment(const Tcb& tcb, net::Segment& seg) const;    // every segment sent
 
   // time_wait_reuse.cpp: a new SYN for a pair in TIME-WAIT (RFC 9293 §3.6.1, RFC 6191).
   // The rule that lets `syn` reopen the pair, or nullptr if it does not qualify.

@@ -19,6 +19,17 @@ struct Endpoint {
   bool operator==(const Endpoint&) const = default;
 };
 
+// An IPv4 source route (RFC 791 §3.1 LSRR/SSRR) that a connection's segments follow
+// (source_route.cpp). A segment goes to hops[0] (its IP destination) and carries the option with
+// the other hops, then the connection's remote address in the last slot, the pointer at the first
+// slot: RFC 791's form for a route being sent, as Linux builds it.
+struct SourceRoute {
+  bool strict = false;                // SSRR (option 137) rather than LSRR (131)
+  std::vector<net::IpAddress> hops;   // gateways in order, at most 9; empty: no source route
+  bool empty() const { return hops.empty(); }
+  bool operator==(const SourceRoute&) const = default;
+};
+
 // Per-socket options that a connection inherits from its socket (or its listener).
 struct SocketOptions {
   bool keepalive = false;       // SO_KEEPALIVE
@@ -39,6 +50,8 @@ struct SocketOptions {
   Micros user_timeout = 0;           // TCP_USER_TIMEOUT: R2 as a time (MUST-21); 0 = retries
   bool recverr = false;              // IP_RECVERR / IPV6_RECVERR: ICMP errors are reported at
                                      // once (SO_ERROR, the next call), not only on a timeout
+  SourceRoute source_route;          // IP_OPTIONS: the application's route (RFC 1122 4.2.3.8,
+                                     // MUST-51); when set it wins over a received one (MUST-52)
 };
 
 // Out-of-order data held until the hole before it fills (RFC 9293 §3.10.7.4 seventh, SHOULD
@@ -58,6 +71,9 @@ struct Tcb {
   int listener = -1;               // listening fd while in its SYN or accept queue, else -1
   int fd = -1;                     // owning socket, -1 while queued or after close() (orphan)
   SocketOptions opts;              // inherited from the socket, kept in sync by setsockopt
+  SourceRoute return_route;        // passive open: the reverse of the completed source route
+                                   // the SYN (or, SHLD-24, a later segment) arrived by (RFC 1122
+                                   // 4.2.3.8 MUST-53); used unless opts.source_route is set
 
   // Send sequence space (RFC 9293 §3.3.1). Sequence comparisons are modulo 2^32.
   std::uint32_t iss = 0;       // initial send sequence number; the SYN occupies ISS

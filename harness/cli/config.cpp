@@ -113,8 +113,8 @@ class ConfigReader {
       const std::string dotted = at + "." + name;
       if (name == "target") {
         config_.target = string_value(node, key, dotted);
-        if (config_.target && *config_.target != "reference" && *config_.target != "kernel") {
-          fail(node.source(), dotted, "expected one of reference|kernel, found \"" + *config_.target + "\"");
+        if (config_.target && *config_.target != "reference" && *config_.target != "kernel" && *config_.target != "lwip") {
+          fail(node.source(), dotted, "expected one of reference|kernel|lwip, found \"" + *config_.target + "\"");
         }
       } else if (name == "jobs") {
         if (auto jobs = integer_value(node, key, dotted, 1, kMaxJobs)) config_.jobs = static_cast<int>(*jobs);

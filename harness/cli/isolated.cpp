@@ -24,6 +24,9 @@
 #include "reports/reports.h"
 #include "targets/kernel/kernel_target.h"
 #include "targets/kernel/netns.h"
+#ifdef SYNACK_HAVE_LWIP
+#include "targets/lwip/lwip_target.h"
+#endif
 
 extern char** environ;
 
@@ -68,6 +71,20 @@ void close_sockets_except(const std::set<int>& keep) {
     struct stat st {};
     if (!keep.count(fd) && ::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode)) ::close(fd);
   }
+}
+
+// lwIP runs in this process on virtual time; it needs no namespace (it touches no network) and
+// no privileges. One lwIP target exists at a time, which is all a script (and its probe) needs.
+bool set_up_lwip(run::SuiteOptions& options, std::ostream& err) {
+#ifdef SYNACK_HAVE_LWIP
+  (void)err;
+  options.make_target = [](const targets::Network& net) { return lwip::make_lwip_target(net); };
+  return true;
+#else
+  (void)options;
+  err << "synack: the lwip target is not built: install liblwip-dev and rebuild\n";
+  return false;
+#endif
 }
 
 }  // namespace
@@ -159,8 +176,8 @@ int cmd_run_one(const std::vector<std::string>& args, std::ostream& out, std::os
     return 2;
   }
   const std::string target = parsed.get("target").value_or("kernel");
-  if (target != "kernel") {
-    err << "synack __run-one: only the kernel target runs isolated\n";
+  if (target != "kernel" && target != "lwip") {
+    err << "synack __run-one: only the kernel and lwip targets run isolated\n";
     return 2;
   }
   run::SuiteOptions options;
@@ -171,17 +188,21 @@ int cmd_run_one(const std::vector<std::string>& args, std::ostream& out, std::os
       options.exec.overrides.push_back({kv.substr(0, eq), eq == std::string::npos ? "" : kv.substr(eq + 1), {}});
     }
   }
-  if (auto r = kernel::enter_private_namespace(); !r) {
-    err << "synack: " << r.error().message << "\n";
-    return 2;
+  if (target == "lwip") {
+    if (!set_up_lwip(options, err)) return 2;
+  } else {
+    if (auto r = kernel::enter_private_namespace(); !r) {
+      err << "synack: " << r.error().message << "\n";
+      return 2;
+    }
+    // The kernel keeps a script's sockets in this process after its target is gone; a probe that
+    // follows (run/probe.h) on a fresh target needs the stack's port back, so each new target
+    // starts by closing the sockets the previous one left.
+    options.make_target = [baseline = open_descriptors()](const targets::Network& net) {
+      close_sockets_except(baseline);
+      return kernel::make_kernel_target(net);
+    };
   }
-  // The kernel keeps a script's sockets in this process after its target is gone; a probe that
-  // follows (run/probe.h) on a fresh target needs the stack's port back, so each new target starts
-  // by closing the sockets the previous one left.
-  options.make_target = [baseline = open_descriptors()](const targets::Network& net) {
-    close_sockets_except(baseline);
-    return kernel::make_kernel_target(net);
-  };
   // Shell commands run in the script's directory, as in packetdrill (`../common/defaults.sh`).
   std::error_code ec;
   const fs::path script = fs::absolute(parsed.positional[0], ec);

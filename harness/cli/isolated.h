@@ -1,7 +1,8 @@
-// Runs one script in a child process of this binary (`synack __run-one ...`). The child enters a
-// network namespace of its own before it touches the network, so everything the script does
-// vanishes with it. The parent waits with a timeout and ends the child, by its PID, when the
-// timeout expires.
+// Runs one script in a child process of this binary (`synack __run-one ...`). A kernel-target
+// child enters a network namespace of its own before it touches the network, so everything the
+// script does vanishes with it; an lwip-target child runs lwIP in process (lwIP's state is global,
+// so a process per script keeps scripts apart). The parent waits with a timeout and ends the
+// child, by its PID, when the timeout expires.
 #pragma once
 
 #include <ostream>
@@ -23,7 +24,7 @@ struct IsolatedOptions {
 
 run::ScriptResult run_isolated(const std::string& path, const IsolatedOptions& options);
 
-// The child side: `synack __run-one --target kernel --result FILE [--opt NAME=VALUE]... SCRIPT`.
+// The child side: `synack __run-one --target kernel|lwip --result FILE [--opt NAME=VALUE]... SCRIPT`.
 int cmd_run_one(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace synack::cli

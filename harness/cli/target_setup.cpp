@@ -75,9 +75,28 @@ std::variant<TargetSetup, TargetSetupError> setup_kernel(const TargetRequest& re
   return setup;
 }
 
+// lwIP: in process on virtual time, but lwIP's state is global, so each script runs in a child
+// process of its own (no namespace: it touches no network).
+std::variant<TargetSetup, TargetSetupError> setup_lwip(const TargetRequest& request) {
+#ifndef SYNACK_HAVE_LWIP
+  (void)request;
+  return TargetSetupError{"the lwip target is not built: install liblwip-dev (tools/bootstrap) and rebuild", false};
+#else
+  TargetSetup setup;
+  setup.name = request.name;
+  setup.expected_name = request.name;
+  IsolatedOptions iso;
+  iso.target = request.name;
+  iso.overrides = request.overrides;
+  if (request.timeout) iso.timeout = *request.timeout;
+  setup.run_one = [iso](const std::string& path) { return run_isolated(path, iso); };
+  return setup;
+#endif
+}
+
 }  // namespace
 
-std::string known_target_names() { return "reference, kernel"; }
+std::string known_target_names() { return "reference, kernel, lwip"; }
 
 std::variant<TargetSetup, TargetSetupError> setup_target(const TargetRequest& request, const Config& config,
                                                          const std::string& config_path) {
@@ -87,6 +106,7 @@ std::variant<TargetSetup, TargetSetupError> setup_target(const TargetRequest& re
     return TargetSetupError{"--set applies to the reference target only"};
   if (request.name == "reference") return setup_reference(request, config, config_path);
   if (request.name == "kernel") return setup_kernel(request);
+  if (request.name == "lwip") return setup_lwip(request);
   return TargetSetupError{"unknown target '" + request.name + "' (known: " + known_target_names() + ")"};
 }
 

@@ -109,8 +109,8 @@ TEST(Config, OutOfRange) {
             "synack.toml:2:21: script.tolerance_percent: expected a number 0..100, found 100.5");
   EXPECT_EQ(error_of("[script]\ntolerance_percent = nan\n"),
             "synack.toml:2:21: script.tolerance_percent: expected a number 0..100, found nan");
-  EXPECT_EQ(error_of("[run]\ntarget = \"lwip\"\n"),
-            "synack.toml:2:10: run.target: expected one of reference|kernel, found \"lwip\"");
+  EXPECT_EQ(error_of("[run]\ntarget = \"smoltcp\"\n"),
+            "synack.toml:2:10: run.target: expected one of reference|kernel|lwip, found \"smoltcp\"");
 }
 
 TEST(Config, UnknownTablesKeysAndTargets) {
@@ -121,8 +121,8 @@ TEST(Config, UnknownTablesKeysAndTargets) {
   EXPECT_EQ(error_of("[script]\ntolerance = 3\n"),
             "synack.toml:2:1: script.tolerance: expected one of the keys tolerance_usecs|tolerance_percent, "
             "found unknown key");
-  EXPECT_EQ(error_of("[target.lwip]\nprofile = \"rfc\"\n"),
-            "synack.toml:1:9: target.lwip: expected one of the targets reference|kernel, found unknown target");
+  EXPECT_EQ(error_of("[target.smoltcp]\nprofile = \"rfc\"\n"),
+            "synack.toml:1:9: target.smoltcp: expected one of the targets reference|kernel, found unknown target");
   EXPECT_EQ(error_of("[run.extra]\n"),
             "synack.toml:1:6: run.extra: expected one of the keys target|jobs|filter|json|junit, found unknown key");
   EXPECT_EQ(error_of("verbose = true\n"),

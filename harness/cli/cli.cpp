@@ -15,6 +15,7 @@
 
 #include "harness/catalog/catalog.h"
 #include "harness/cli/config.h"
+#include "harness/cli/diff_cmd.h"
 #include "harness/cli/expected.h"
 #include "harness/cli/fuzz_cmd.h"
 #include "harness/cli/isolated.h"
@@ -39,6 +40,7 @@ commands:
   check FILE...   parse scripts only and report errors with file:line:col
   list PATH...    list scripts with their titles and RFC 9293 requirement IDs
   report FILE...  render saved results again (HTML, Markdown, JUnit) or compare targets
+  diff PATH...    run scripts on several targets and show where the stacks' behaviour differs
   fuzz            run a fuzzing campaign against the reference stack (time-bounded)
   replay FILE     print the .pkt script that reproduces a fuzzer finding
   help [COMMAND]  show help for a command
@@ -56,7 +58,8 @@ options:
   --target NAME            reference (default): the bundled RFC 9293 stack on virtual time
                            kernel: the Linux stack, each script in its own network namespace
                            (needs root or CAP_NET_ADMIN+CAP_SYS_ADMIN, and /dev/net/tun)
-  --timeout SECONDS        kernel target: end a script that runs longer (default 120)
+                           lwip: lwIP 2.1 (liblwip-dev) on virtual time, each script in a child
+  --timeout SECONDS        kernel and lwip targets: end a script that runs longer (default 120)
   --profile NAME           reference stack profile: rfc (default), linux, freebsd
   --set KEY=VALUE          override one reference stack parameter (repeatable)
   --jobs N, -j N           run N scripts at once (default 1)
@@ -465,6 +468,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (rest[0] == "report") return cmd_report({"--help"}, out, err);
     if (rest[0] == "fuzz") return cmd_fuzz({"--help"}, out, err);
     if (rest[0] == "replay") return cmd_replay({"--help"}, out, err);
+    if (rest[0] == "diff") { out << kDiffHelp; return kExitPass; }
     err << "synack help: unknown command '" << rest[0] << "'\n";
     return kExitUsage;
   }
@@ -474,6 +478,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (cmd == "report") return cmd_report(rest, out, err);
   if (cmd == "fuzz") return cmd_fuzz(rest, out, err);
   if (cmd == "replay") return cmd_replay(rest, out, err);
+  if (cmd == "diff") return cmd_diff(rest, out, err);
   if (cmd == "__run-one") return cmd_run_one(rest, out, err);
   err << "synack: unknown command '" << cmd << "'\n\n" << kMainHelp;
   return kExitUsage;

@@ -282,6 +282,18 @@ std::optional<Observation> Execution::next_segment(Micros deadline) {
 }
 
 // A segment still queued when a later non-'>' event is due was never expected by the script.
+// A segment no script line expected, for the trace (reports draw it; `synack diff` compares it).
+TraceEntry unexpected_entry(const Observation& o, const std::string& text) {
+  TraceEntry e;
+  e.kind = o.kind == Observation::Kind::Malformed ? TraceEntry::Kind::Malformed : TraceEntry::Kind::Observed;
+  e.time = o.time;
+  e.wire = o.wire;
+  if (o.kind == Observation::Kind::Segment) e.segment = o.segment;
+  e.text = text;
+  e.matched = false;
+  return e;
+}
+
 void Execution::check_stale(const Event& ev, Micros sched) {
   const Micros limit = sched - tolerance(sched - time_base_);
   for (const auto& o : queue_) {
@@ -289,6 +301,7 @@ void Execution::check_stale(const Event& ev, Micros sched) {
     std::string actual = o.kind == Observation::Kind::Malformed
                              ? "malformed packet: " + o.error
                              : net::format_segment(relative_view(o.segment, connection(o.segment.dport), true));
+    trace(unexpected_entry(o, actual));
     fail(&ev, "the stack sent a segment at " + format_seconds(o.time) +
                   " s that the script does not expect before this line", "", actual);
     return;
@@ -574,6 +587,7 @@ void Execution::finish() {
     std::string actual = o.kind == Observation::Kind::Malformed
                              ? "malformed packet: " + o.error
                              : net::format_segment(relative_view(o.segment, connection(o.segment.dport), true));
+    trace(unexpected_entry(o, actual));
     fail(nullptr, "the stack sent a segment at " + format_seconds(o.time) + " s that the script does not expect", "", actual);
     return;
   }

@@ -1,0 +1,139 @@
+// run/trace_diff: what counts as the same behaviour of two stacks, and where they first differ.
+#include "harness/run/trace_diff.h"
+
+#include <gtest/gtest.h>
+
+namespace synack::run {
+namespace {
+
+TraceEntry sent(Micros time, int line, const std::string& text) {
+  TraceEntry e;
+  e.kind = TraceEntry::Kind::Observed;
+  e.time = time;
+  e.line = line;
+  e.text = text;
+  return e;
+}
+
+TraceEntry returned(Micros time, int line, const std::string& text) {
+  TraceEntry e;
+  e.kind = TraceEntry::Kind::CallReturn;
+  e.time = time;
+  e.line = line;
+  e.text = text;
+  return e;
+}
+
+TraceEntry injected(Micros time, int line) {
+  TraceEntry e;
+  e.kind = TraceEntry::Kind::Injected;
+  e.time = time;
+  e.line = line;
+  e.text = "Flags [S], seq 0, win 65535, length 0";
+  return e;
+}
+
+Trace trace_of(std::vector<TraceEntry> entries) { return Trace{std::move(entries)}; }
+
+const std::string kSynAckLinux =
+    "Flags [S.], seq 0, ack 1, win 64240, options [mss 1460,sackOK,TS val 4161662112 ecr 0,nop,wscale 7], length 0";
+const std::string kSynAckOther =
+    "Flags [S.], seq 0, ack 1, win 65535, options [mss 1460,nop,wscale 9,sackOK,TS val 17 ecr 0], length 0";
+
+TEST(TraceDiff, ParsesTheRelativeSegmentText) {
+  const auto steps = steps_of(trace_of({injected(0, 3), sent(100, 4, kSynAckLinux)}));
+  ASSERT_EQ(steps.size(), 1u);  // injected segments are the script's, not compared
+  const Step& s = steps[0];
+  EXPECT_EQ(s.flags, "S.");
+  EXPECT_EQ(s.seq, "0");
+  EXPECT_EQ(s.ack, "1");
+  EXPECT_EQ(s.window, "64240");
+  EXPECT_EQ(s.length, "0");
+  EXPECT_EQ(s.options, (std::vector<std::string>{"mss 1460", "sackOK", "TS", "nop", "wscale 7"}));
+  EXPECT_EQ(s.line, 4);
+}
+
+TEST(TraceDiff, TimestampsWindowsAndOptionOrderAreTheStacksOwnChoice) {
+  const Trace a = trace_of({sent(1000, 4, kSynAckLinux)});
+  const Trace b = trace_of({sent(1500, 4, kSynAckOther)});
+  EXPECT_FALSE(first_divergence(a, b));
+  DiffOptions strict;
+  strict.strict = true;
+  const auto d = first_divergence(a, b, strict);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->classes, (std::vector<DiffClass>{DiffClass::Options, DiffClass::Window}));
+  EXPECT_EQ(d->summary(), "options, window differ at line 4");
+}
+
+TEST(TraceDiff, AMissingOptionKindDiffersEvenOutsideStrictMode) {
+  const Trace a = trace_of({sent(0, 4, kSynAckLinux)});
+  const Trace b = trace_of({sent(0, 4, "Flags [S.], seq 0, ack 1, win 64240, options [mss 1460], length 0")});
+  const auto d = first_divergence(a, b);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->classes, std::vector<DiffClass>{DiffClass::Options});
+}
+
+TEST(TraceDiff, TheFirstDifferenceIsReportedWithBothSteps) {
+  const Trace a = trace_of({returned(0, 3, "socket() = 3"), sent(10, 5, "Flags [F.], seq 1, ack 1, win 100, length 0"),
+                            sent(20, 6, "Flags [.], seq 2, ack 2, win 100, length 0")});
+  const Trace b = trace_of({returned(0, 3, "socket() = 5"), sent(10, 5, "Flags [R.], seq 1, ack 2, win 0, length 0")});
+  const auto d = first_divergence(a, b);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->index, 1u);  // descriptor numbers are normalized: step 0 agrees
+  EXPECT_EQ(d->classes, (std::vector<DiffClass>{DiffClass::Flags, DiffClass::Ack}));
+  ASSERT_TRUE(d->a && d->b);
+  EXPECT_EQ(d->a->line, 5);
+  EXPECT_EQ(divergence_key(*d), "flags+ack: segment F. / segment R.");
+}
+
+TEST(TraceDiff, ATraceThatEndsEarlyIsMissingSteps) {
+  const Trace a = trace_of({sent(10, 5, "Flags [.], seq 1, ack 1, win 100, length 0"), returned(20, 6, "read() = 10")});
+  const Trace b = trace_of({sent(10, 5, "Flags [.], seq 1, ack 1, win 100, length 0")});
+  const auto d = first_divergence(a, b);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->index, 1u);
+  EXPECT_EQ(d->classes, std::vector<DiffClass>{DiffClass::Missing});
+  EXPECT_FALSE(d->b);
+  EXPECT_EQ(divergence_key(*d), "missing: call read / end");
+  EXPECT_EQ(d->summary(), "missing at line 6");
+}
+
+TEST(TraceDiff, CallResultsAndKindsAreCompared) {
+  const auto d = first_divergence(trace_of({returned(0, 7, "read() = 10")}),
+                                  trace_of({returned(0, 7, "read() = -1 ECONNRESET (Connection reset by peer)")}));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->classes, std::vector<DiffClass>{DiffClass::Call});
+  const auto k = first_divergence(trace_of({returned(0, 7, "read() = 10")}),
+                                  trace_of({sent(0, 0, "Flags [R], seq 1, win 0, length 0")}));
+  ASSERT_TRUE(k);
+  EXPECT_EQ(k->classes, std::vector<DiffClass>{DiffClass::Kind});
+}
+
+TEST(TraceDiff, TimingDiffersBeyondTheToleranceOnly) {
+  auto with_ack_at = [](Micros t) {
+    return trace_of({returned(0, 3, "accept() = 4"), sent(t, 9, "Flags [.], seq 1, ack 101, win 100, length 0")});
+  };
+  // 200 ms against 40 ms: a delayed ACK against a quick one.
+  const auto d = first_divergence(with_ack_at(200'000), with_ack_at(40'000));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->classes, std::vector<DiffClass>{DiffClass::Timing});
+  // 1.000 s against 1.100 s is within 12.5 % of the interval.
+  EXPECT_FALSE(first_divergence(with_ack_at(1'000'000), with_ack_at(1'100'000)));
+  // 3 ms apart is within the 10 ms floor.
+  EXPECT_FALSE(first_divergence(with_ack_at(1'000), with_ack_at(4'000)));
+  DiffOptions no_timing;
+  no_timing.timing = false;
+  EXPECT_FALSE(first_divergence(with_ack_at(200'000), with_ack_at(40'000), no_timing));
+}
+
+TEST(TraceDiff, BracketsInsideFieldsDoNotSplitThem) {
+  const auto steps = steps_of(trace_of({sent(0, 4,
+      "Flags [S.], seq 0, ack 1, win 100, options [mss 1460,opt-99:ab [bad len 9]], length 0, ip options [lsrr ptr 4 [192.0.2.7, 198.51.100.1]]")}));
+  ASSERT_EQ(steps.size(), 1u);
+  EXPECT_EQ(steps[0].options, (std::vector<std::string>{"mss 1460", "opt-99:ab [bad len 9]"}));
+  EXPECT_EQ(steps[0].extras, "ip options [lsrr ptr 4 [192.0.2.7, 198.51.100.1]]");
+  EXPECT_EQ(steps[0].length, "0");
+}
+
+}  // namespace
+}  // namespace synack::run

@@ -152,7 +152,7 @@ net::Segment build_inbound(const script::PacketSpec& spec, Connection& conn,
   s.flags = parse_flags(spec.flags);
   s.seq = spec.seq_start;
   if (s.has(net::flag::SYN)) conn.peer_isn = spec.seq_start;
-  const std::uint32_t isn = conn.stack_isn.value_or(0);
+  const std::uint32_t isn = conn.isn_on(s.dport);
   s.ack = spec.ack ? *spec.ack + isn : 0;
   s.window = static_cast<std::uint16_t>(spec.win.value_or(0));
   s.urgent = spec.urg.value_or(0);
@@ -224,7 +224,7 @@ std::vector<std::string> match_outbound(const script::PacketSpec& spec, const ne
 
   // The stack's ISN is learned from its SYN: relative seq of a SYN is what the script wrote.
   if (seg.has(net::flag::SYN) && want_flags & net::flag::SYN) conn.stack_isn = seg.seq - spec.seq_start;
-  const std::uint32_t rel_seq = conn.stack_relative(seg.seq);
+  const std::uint32_t rel_seq = seg.seq - conn.isn_on(seg.sport);
   if (rel_seq != spec.seq_start)
     diffs.push_back("seq " + std::to_string(rel_seq) + ", expected " + std::to_string(spec.seq_start));
   if (seg.payload.size() != spec.payload_len)
@@ -265,7 +265,7 @@ std::vector<std::string> match_outbound(const script::PacketSpec& spec, const ne
 
 net::Segment relative_view(const net::Segment& seg, const Connection& conn, bool outbound) {
   net::Segment rel = seg;
-  const std::uint32_t isn = conn.stack_isn.value_or(0);
+  const std::uint32_t isn = conn.isn_on(outbound ? seg.sport : seg.dport);
   if (outbound) {
     rel.seq = seg.seq - isn;
   } else {

@@ -28,6 +28,12 @@ struct Connection {
   // Stream offset (0-based) of relative peer sequence number `seq` in the peer->stack stream.
   std::uint64_t peer_stream_offset(std::uint32_t seq) const;
   std::uint32_t stack_relative(std::uint32_t absolute_seq) const;
+  // The ISN that applies to a segment on `stack_port`: this connection's, or none (0: numbers
+  // stay absolute) when the segment is from another port of the stack - a RST from a closed port
+  // to the same peer port is not part of this connection's sequence space.
+  std::uint32_t isn_on(std::uint16_t port) const {
+    return stack_port && *stack_port != port ? 0 : stack_isn.value_or(0);
+  }
 };
 
 // The byte at `offset` of every data stream the harness generates (writes, injected payloads).

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "fuzz/generator.h"
+
 namespace synack::fuzz {
 
 namespace {
@@ -129,7 +131,7 @@ std::vector<std::uint8_t> mutate(std::span<const std::uint8_t> input, Rng& rng, 
   SessionInput s = decode(input, max_events);
   auto& ev = s.events;
   const std::uint32_t n = static_cast<std::uint32_t>(ev.size());
-  switch (n == 0 ? 1 : pick(rng, 10)) {
+  switch (n == 0 ? 1 + pick(rng, 2) * 10 : pick(rng, 12)) {
     case 0: s.profile = static_cast<std::uint8_t>(pick(rng, 3)); break;
     case 1:
     case 2: ev.insert(ev.begin() + pick(rng, n + 1), random_event(rng)); break;
@@ -146,6 +148,11 @@ std::vector<std::uint8_t> mutate(std::span<const std::uint8_t> input, Rng& rng, 
         const std::uint32_t i = pick(rng, n - 1);
         std::swap(ev[i], ev[i + 1]);
       }
+      break;
+    case 10:
+    case 11:
+      // State-aware: the events of an arc leaving the state reached at some point.
+      if (!grow_along_diagram(s, rng, max_events)) ev.insert(ev.begin() + pick(rng, n + 1), random_event(rng));
       break;
     default: {
       // Field-level change of one event (the most common mutation).

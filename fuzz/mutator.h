@@ -16,8 +16,9 @@ using Rng = std::mt19937_64;
 
 Event random_event(Rng& rng);
 
-// One mutation: change one field of one event, insert, delete, duplicate or swap events, or
-// change the profile. The result decodes to at most `max_events` events and fits `max_size`.
+// One mutation: change one field of one event, insert, delete, duplicate or swap events, grow
+// the session along the state diagram (generator.h: runs the session once), or change the
+// profile. The result decodes to at most `max_events` events and fits `max_size`.
 std::vector<std::uint8_t> mutate(std::span<const std::uint8_t> input, Rng& rng, std::size_t max_size,
                                  std::size_t max_events = kDefaultMaxEvents);
 

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 
 #include "harness/net/wire.h"
@@ -68,6 +69,7 @@ class Runner {
       current_ = i;
       const Event& e = in_.events[i];
       if (opt_.record) comment("event #" + std::to_string(i) + ": " + describe(e));
+      changed_ = false;
       switch (e.kind) {
         case Event::Kind::Segment: segment(e.segment); break;
         case Event::Kind::Call: call(e.call); break;
@@ -75,7 +77,9 @@ class Runner {
         default: break;
       }
       result_.events_run = i + 1;
-      if (!check(i)) break;
+      const bool ok = check(i);
+      if (opt_.trail) step();
+      if (!ok) break;
     }
     if (opt_.record) {
       // Probe the accept queues too: connections that never reached an accept() still show
@@ -167,6 +171,7 @@ class Runner {
     if (c == Cause::RcvRst && from == State::SynReceived && to == State::Closed && passive) {
       to = State::Listen;
     }
+    changed_ = true;
     feature(0x1000000u | (static_cast<std::uint32_t>(from) << 12) |
             (static_cast<std::uint32_t>(c) << 4) | static_cast<std::uint32_t>(to));
     if (!result_.transitions.add(from, c, to)) {
@@ -181,6 +186,28 @@ class Runner {
   void feature(std::uint32_t f) {
     result_.features = mix(result_.features, f);
     if (result_.feature_list.size() < 256) result_.feature_list.push_back(f);
+  }
+
+  // Where the session stands after an event (SessionOptions::trail): the connection segments go
+  // to, else an open listener, and the descriptor that selects it.
+  void step() {
+    Step s;
+    s.changed = changed_;
+    const Tcb* t = newest_connection();
+    if (t && t->state != State::Closed) {
+      s.state = t->state;
+      s.fd = Step::kNoFd;
+      for (std::size_t k = 0; k < fds_.size(); ++k)
+        if (stack_.connection(fds_[k].fd) == t && k < 8) s.fd = static_cast<std::uint8_t>(k);
+    } else {
+      for (std::size_t k = 0; k < fds_.size(); ++k) {
+        if (!fds_[k].listening || k >= 8) continue;  // CallGen::fd selects among the first 8
+        s.state = State::Listen;
+        s.fd = static_cast<std::uint8_t>(k);
+        break;
+      }
+    }
+    result_.trail.push_back(s);
   }
 
   // ---- recording ----
@@ -253,6 +280,7 @@ class Runner {
   void finish(Finding f, std::size_t index) {
     f.event_index = index;
     f.event = index == kNoEvent ? "setup" : event_class(in_.events[index]);
+    f.trigger = f.event.rfind("segment", 0) == 0 ? "segment" : f.event;
     if (opt_.record) comment("FINDING: " + f.detail);
     result_.finding = std::move(f);
   }
@@ -669,9 +697,40 @@ class Runner {
   std::optional<std::uint32_t> peer_isn_;
   std::uint32_t last_tsval_ = 0;
   bool emitted_ = false;
+  bool changed_ = false;              // a state changed during the current event (trail)
 };
 
 }  // namespace
+
+std::string rule_of(std::string_view invariant) {
+  std::string out;
+  out.reserve(invariant.size());
+  for (std::size_t i = 0; i < invariant.size();) {
+    const char c = invariant[i];
+    if (c < '0' || c > '9' || (i > 0 && std::isalnum(static_cast<unsigned char>(invariant[i - 1])))) {
+      out += c;
+      ++i;
+      continue;
+    }
+    // A number: kept if it is a section number (has a dot followed by a digit) or follows "RFC ".
+    std::size_t end = i;
+    bool dotted = false;
+    while (end < invariant.size() && ((invariant[end] >= '0' && invariant[end] <= '9') ||
+                                      (invariant[end] == '.' && end + 1 < invariant.size() &&
+                                       invariant[end + 1] >= '0' && invariant[end + 1] <= '9'))) {
+      dotted |= invariant[end] == '.';
+      ++end;
+    }
+    const bool rfc = out.size() >= 4 && out.compare(out.size() - 4, 4, "RFC ") == 0;
+    const bool word = end < invariant.size() && (invariant[end] == '-' || std::isalpha(static_cast<unsigned char>(invariant[end])));
+    if (dotted || rfc || word) out.append(invariant.substr(i, end - i));
+    else out += 'N';
+    i = end;
+  }
+  return out;
+}
+
+std::string Finding::key() const { return rule_of(invariant) + " | " + state + " | " + trigger; }
 
 reference::StackConfig profile_config(std::uint8_t profile) {
   static const std::array<reference::StackConfig, 3> configs = [] {

@@ -16,6 +16,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fuzz/transitions.h"
@@ -124,11 +125,19 @@ struct Finding {
   std::string invariant;     // the rule, without the connection dump
   std::string detail;        // the full message
   std::string state;         // the state of the connection concerned ("ESTABLISHED")
-  std::string event;         // what triggered it ("segment R.", "call close", "advance")
+  std::string event;         // what triggered it, in full ("segment SFUE.", "call close", "advance")
+  std::string trigger;       // the kind of event: "segment", "call close", "advance", "setup"
   std::size_t event_index = 0;
-  // Deduplication key: (invariant, state, event).
-  std::string key() const { return invariant + " | " + state + " | " + event; }
+  // Deduplication key: (rule, state, trigger), "SND.UNA > SND.NXT | FIN-WAIT-1 | segment". Not
+  // the segment's flags, options or values, nor counts in the message: one bug reached through
+  // SFUE. and SFUW. segments is one finding. Stable across runs and restarts (a pure function
+  // of the input), so a findings directory and known-findings.txt can be matched against it.
+  std::string key() const;
 };
+
+// The invariant's text with the numbers that vary from run to run replaced by N ("RCV.NXT does
+// not match the octets delivered (N vs N)"); RFC, section and in-word numbers ("4-tuple") stay.
+std::string rule_of(std::string_view invariant);
 
 // One line of the session as it happened, for to_script.
 struct Record {
@@ -141,8 +150,19 @@ struct Record {
   std::size_t event_index = 0;      // the input event that produced it (SIZE_MAX: setup)
 };
 
+// Where a session stood after one event (SessionOptions::trail), for the state-aware generator.
+struct Step {
+  static constexpr std::uint8_t kNoFd = 0xff;
+  // The connection segments go to (port 0): its state; LISTEN when that is closed or missing and
+  // a listener is open; CLOSED when neither.
+  State state = State::Closed;
+  std::uint8_t fd = 0;       // the CallGen::fd that selects its descriptor (kNoFd: none has it)
+  bool changed = false;      // a connection (or listener) changed state during the event
+};
+
 struct SessionOptions {
   bool record = false;               // keep the Records (to_script); off for speed
+  bool trail = false;                // keep a Step per event (SessionResult::trail)
   bool planted_rst_bug = false;      // test only: the reference stack accepts a RST at any SEQ
   std::size_t max_events = kDefaultMaxEvents;
 };
@@ -152,6 +172,7 @@ struct SessionResult {
   TransitionSet transitions;         // (state, event, next state) edges exercised
   std::vector<ObservedTransition> extra;  // transitions outside the RFC set (should be none)
   std::vector<Record> records;       // when options.record
+  std::vector<Step> trail;           // when options.trail: one per event run
   // When options.record: each open descriptor's TCP_INFO tcpi_state at the end, and that time.
   std::vector<std::pair<int, std::int64_t>> final_states;
   Micros end_time = 0;

@@ -26,6 +26,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "fuzz/findings.h"
 #include "fuzz/loop.h"
 #include "fuzz/seeds.h"
 #include "fuzz/session.h"
@@ -413,37 +414,12 @@ std::size_t count_files(const fs::path& dir, const std::string& prefix = "") {
 
 // ---- findings ----
 
-struct FindingOut {
-  fuzz::Finding finding;
-  std::string input_path;
-  std::string script_path;
-  std::size_t events = 0;
-  std::size_t minimized_events = 0;
-};
-
-// Replays session inputs, deduplicates findings by key, minimizes and writes them.
-void process_session_findings(const std::vector<std::vector<std::uint8_t>>& inputs, std::size_t max_events,
-                              const fs::path& dir, std::vector<FindingOut>& found, std::set<std::string>& keys) {
-  fuzz::SessionOptions so;
-  so.max_events = max_events;
-  for (const auto& input : inputs) {
-    const fuzz::SessionResult r = fuzz::run_session(fuzz::decode(input, max_events), so);
-    if (!r.finding || !keys.insert(r.finding->key()).second) continue;
-    const auto minimized = fuzz::minimize(input, r.finding->key(), so);
-    const fuzz::SessionInput min_in = fuzz::decode(minimized, max_events);
-    const std::string name = "finding-" + std::to_string(found.size() + 1);
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    write_bytes(dir / (name + ".input"), minimized);
-    write_text(dir / (name + ".pkt"), fuzz::to_script(min_in, so));
-    FindingOut f;
-    f.finding = *r.finding;
-    f.input_path = (dir / (name + ".input")).string();
-    f.script_path = (dir / (name + ".pkt")).string();
-    f.events = fuzz::decode(input, max_events).events.size();
-    f.minimized_events = min_in.events.size();
-    found.push_back(std::move(f));
-  }
+// Findings go through fuzz::FindingsDir (fuzz/findings.h): replayed, deduplicated by key
+// (also against the findings an earlier campaign left in the same directory), minimized, written.
+// known-findings.txt: the keys fuzz_session workers skip (SYNACK_FUZZ_KNOWN_FINDINGS).
+void write_known(const fs::path& path, const std::set<std::string>& keys) {
+  std::ofstream k(path);
+  for (const auto& key : keys) k << key << "\n";
 }
 
 fuzz::TransitionSet transitions_of_corpus(const fs::path& dir, std::size_t max_events, std::set<std::string>* seen) {
@@ -466,7 +442,7 @@ json transitions_json(const fuzz::TransitionSet& t) {
               {"uncovered_edges", t.uncovered()}};
 }
 
-json findings_json(const std::vector<FindingOut>& found) {
+json findings_json(const std::vector<fuzz::StoredFinding>& found) {
   json arr = json::array();
   for (const auto& f : found) {
     arr.push_back({{"key", f.finding.key()},
@@ -474,6 +450,7 @@ json findings_json(const std::vector<FindingOut>& found) {
                    {"detail", f.finding.detail},
                    {"state", f.finding.state},
                    {"event", f.finding.event},
+                   {"earlier", f.earlier},
                    {"events", f.events},
                    {"minimized_events", f.minimized_events},
                    {"input", f.input_path},
@@ -517,11 +494,12 @@ int fuzz_in_process(const Campaign& c, const fs::path& out_dir, std::ostream& ou
         << std::flush;
   };
   const fuzz::LoopStats stats = fuzz::run_loop(lo);
-  std::vector<FindingOut> found;
-  std::set<std::string> keys;
-  std::vector<std::vector<std::uint8_t>> inputs;
-  for (const auto& f : stats.findings) inputs.push_back(f.input);
-  process_session_findings(inputs, c.max_events, out_dir / "findings", found, keys);
+  fuzz::SessionOptions replay;
+  replay.max_events = c.max_events;
+  fuzz::FindingsDir dir(out_dir / "findings", replay);
+  dir.load();
+  for (const auto& f : stats.findings) dir.add(f.input);
+  const auto& found = dir.findings();
   std::error_code ec;
   fs::create_directories(out_dir / "corpus" / "fuzz_session", ec);
   for (std::size_t i = 0; i < stats.corpus.size(); ++i)
@@ -540,7 +518,8 @@ int fuzz_in_process(const Campaign& c, const fs::path& out_dir, std::ostream& ou
   out << "synack fuzz: " << stats.iterations << " sessions in " << stats.seconds << " s, transitions "
       << stats.transitions.count() << "/" << fuzz::all_transitions().size() << ", " << found.size()
       << " finding(s); report " << (out_dir / "fuzz-report.json").string() << "\n";
-  for (const auto& f : found) out << "  FINDING " << f.finding.key() << " -> " << f.script_path << "\n";
+  for (const auto& f : found)
+    out << "  FINDING " << f.finding.key() << " -> " << f.script_path << (f.earlier ? " (earlier)" : "") << "\n";
   return found.empty() ? kExitPass : kExitFail;
 }
 
@@ -611,8 +590,14 @@ int cmd_fuzz(const std::vector<std::string>& args, std::ostream& out, std::ostre
   out << "\n" << std::flush;
 
   json fuzzers_json = json::array();
-  std::vector<FindingOut> found;
-  std::set<std::string> keys;
+  // Findings of earlier campaigns in this output directory: kept, and skipped by the workers.
+  fuzz::SessionOptions replay;
+  replay.max_events = c.max_events;
+  fuzz::FindingsDir dir(out_dir / "findings", replay);
+  if (const std::size_t earlier = dir.load(); earlier > 0)
+    out << "synack fuzz: " << earlier << " earlier finding(s) in " << (out_dir / "findings").string() << " still fail; skipping them\n";
+  const fs::path known = out_dir / "known-findings.txt";
+  write_known(known, dir.keys());
   fuzz::TransitionSet transitions;
   std::size_t other_crashes = 0;
   json crashes_json = json::array();
@@ -637,7 +622,6 @@ int cmd_fuzz(const std::vector<std::string>& args, std::ostream& out, std::ostre
     std::set<std::string> seen;
     std::vector<Process> procs;
     std::vector<Stats> finished;  // stats of processes that ended before the budget was used
-    const fs::path known = out_dir / "known-findings.txt";
     // A libFuzzer process stops at its first finding; it is restarted (up to 20 rounds) for the
     // rest of the budget. fuzz_session also gets the findings so far listed as known (those
     // inputs are then skipped), so it goes on to find different ones.
@@ -696,16 +680,17 @@ int cmd_fuzz(const std::vector<std::string>& args, std::ostream& out, std::ostre
       out << "[" << name << "] stopped at a finding; restarting for the rest of the budget\n";
       // fuzz_session: record the keys of the findings so far, so the next round skips them.
       if (name == "fuzz_session") {
-        std::ofstream k(known);
+        std::set<std::string> keys = dir.keys();
         fuzz::SessionOptions so;
         so.max_events = c.max_events;
         for (auto it = fs::directory_iterator(artifacts, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
           if (it->path().filename().string().rfind("crash-", 0) != 0) continue;
           if (auto bytes = read_bytes(it->path())) {
             const auto r = fuzz::run_session(fuzz::decode(*bytes, c.max_events), so);
-            if (r.finding) k << r.finding->key() << "\n";
+            if (r.finding) keys.insert(r.finding->key());
           }
         }
+        write_known(known, keys);
       }
     }
 
@@ -749,7 +734,7 @@ int cmd_fuzz(const std::vector<std::string>& args, std::ostream& out, std::ostre
       crashes_json.push_back({{"fuzzer", name}, {"file", it->path().string()}});
     }
     if (name == "fuzz_session") {
-      process_session_findings(session_inputs, c.max_events, out_dir / "findings", found, keys);
+      for (const auto& input : session_inputs) dir.add(input);
       transitions.merge(transitions_of_corpus(corpus, c.max_events, nullptr));
     } else {
       other_crashes += crashes;
@@ -766,6 +751,7 @@ int cmd_fuzz(const std::vector<std::string>& args, std::ostream& out, std::ostre
                             {"crashes", crashes}});
   }
 
+  const auto& found = dir.findings();
   json report = {{"mode", "libfuzzer"},
                  {"fuzz_bin", bin->string()},
                  {"seconds", c.seconds},
@@ -778,7 +764,8 @@ int cmd_fuzz(const std::vector<std::string>& args, std::ostream& out, std::ostre
   out << "synack fuzz: transitions " << transitions.count() << "/" << fuzz::all_transitions().size() << ", "
       << found.size() << " session finding(s), " << other_crashes << " other crash(es); report "
       << (out_dir / "fuzz-report.json").string() << "\n";
-  for (const auto& f : found) out << "  FINDING " << f.finding.key() << " -> " << f.script_path << "\n";
+  for (const auto& f : found)
+    out << "  FINDING " << f.finding.key() << " -> " << f.script_path << (f.earlier ? " (earlier)" : "") << "\n";
   return found.empty() && other_crashes == 0 ? kExitPass : kExitFail;
 }
 

@@ -16,7 +16,7 @@ namespace {
 
 std::vector<std::vector<std::uint8_t>> seeds() {
   std::vector<std::vector<std::uint8_t>> out;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(SYNACK_SOURCE_DIR) + "/scripts")) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(std::filesystem::path(SYNACK_SOURCE_DIR) / "scripts")) {
     if (entry.path().extension() != ".pkt") continue;
     auto parsed = script::parse_file(entry.path().string());
     if (parsed.ok())

@@ -93,7 +93,7 @@ TEST(ToScript, ScriptHeaderNamesProfileAndFinding) {
 
 std::vector<SessionInput> shipped_seeds() {
   std::vector<SessionInput> out;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(SYNACK_SOURCE_DIR) + "/scripts")) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(std::filesystem::path(SYNACK_SOURCE_DIR) / "scripts")) {
     if (entry.path().extension() != ".pkt") continue;
     auto parsed = script::parse_file(entry.path().string());
     if (!parsed.ok()) continue;

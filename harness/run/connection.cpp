@@ -223,7 +223,12 @@ std::vector<std::string> match_outbound(const script::PacketSpec& spec, const ne
     diffs.push_back("flags [" + net::format_flags(seg.flags) + "], expected [" + net::format_flags(want_flags) + "]");
 
   // The stack's ISN is learned from its SYN: relative seq of a SYN is what the script wrote.
-  if (seg.has(net::flag::SYN) && want_flags & net::flag::SYN) conn.stack_isn = seg.seq - spec.seq_start;
+  // A SYN from another port of the stack (a new connection from the same peer port) starts a
+  // new sequence space: both are learned again.
+  if (seg.has(net::flag::SYN) && want_flags & net::flag::SYN) {
+    conn.stack_isn = seg.seq - spec.seq_start;
+    conn.stack_port = seg.sport;
+  }
   const std::uint32_t rel_seq = seg.seq - conn.isn_on(seg.sport);
   if (rel_seq != spec.seq_start)
     diffs.push_back("seq " + std::to_string(rel_seq) + ", expected " + std::to_string(spec.seq_start));

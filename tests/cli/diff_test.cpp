@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -77,6 +78,47 @@ TEST(Diff, UsageErrors) {
   const auto help = diff({"--help"});
   EXPECT_EQ(help.status, 0);
   EXPECT_NE(help.out.find("--targets"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace synack::cli
+
+namespace synack::cli {
+namespace {
+
+// A short differential campaign between two profiles: it finds divergences, and each one's
+// reproducer shows the same divergence again when diffed on its own.
+TEST(DiffFuzz, EveryDivergenceComesWithAScriptThatReproducesIt) {
+  const fs::path out_dir = fs::temp_directory_path() / ("synack_diff_fuzz_" + std::to_string(::getpid()));
+  fs::remove_all(out_dir);
+  const auto r = diff({"--fuzz", "30", "--max-sessions", "400", "--seed", "7", "--targets", "reference/rfc,reference/linux",
+                       "--out", out_dir.string(), "-q"});
+  ASSERT_EQ(r.status, 1) << r.out << r.err;
+  std::ifstream in(out_dir / "divergences.json");
+  ASSERT_TRUE(in);
+  const auto doc = nlohmann::json::parse(in);
+  EXPECT_EQ(doc["sessions"], 400);
+  EXPECT_GT(doc["compared"].get<int>(), 100);
+  const auto& divergences = doc["divergences"];
+  ASSERT_GE(divergences.size(), 3u);
+  std::set<std::string> keys;
+  for (const auto& d : divergences) {
+    EXPECT_TRUE(keys.insert(d["key"].get<std::string>()).second) << "duplicate key " << d["key"];
+    const std::string script = d["script"];
+    ASSERT_TRUE(fs::exists(script)) << script;
+    EXPECT_TRUE(fs::exists(fs::path(script).parent_path() / "baseline-trace.txt"));
+    EXPECT_TRUE(fs::exists(fs::path(script).parent_path() / "target-trace.txt"));
+    // The reproducer states what the baseline did: it passes there...
+    std::ostringstream out, err;
+    EXPECT_EQ(run_cli({"run", script, "--target", "reference", "--profile", "rfc", "-q"}, out, err), 0) << script << out.str();
+    // ...and diffing it again shows the same divergence.
+    const auto again = diff({script, "--targets", "reference/rfc,reference/linux", "-q"});
+    EXPECT_EQ(again.status, 1) << script;
+    const std::string key = d["key"];
+    const std::string shape = key.substr(key.find(" | ") + 3);
+    EXPECT_NE(again.out.find(shape), std::string::npos) << script << "\nexpected " << shape << " in\n" << again.out;
+  }
+  fs::remove_all(out_dir);
 }
 
 }  // namespace

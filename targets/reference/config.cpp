@@ -46,6 +46,8 @@ Result<StackConfig> StackConfig::from_profile(std::string_view name) {
     c.abort_rst_has_ack = true;
     c.abort_deletes_time_wait = false;  // tcp_time_wait: the socket is CLOSED, the TW entry stays
     c.send_on_listen_opens = false;     // tcp_sendmsg on a listener: sk_stream_wait_connect, EPIPE
+    c.connect_on_listener_eisconn = true;  // measured with synack diff --fuzz on Linux 6.18
+    c.listener_shutdown_closes = true;     // measured likewise
     c.report_r1 = false;                // tcp_retries1: only dst_negative_advice
     c.drop_syn_fin = true;
     c.delay_fin_ack = true;
@@ -269,6 +271,8 @@ const std::vector<KeySpec>& key_specs() {
       {"abort_rst_has_ack", boolean(&StackConfig::abort_rst_has_ack)},
       {"abort_deletes_time_wait", boolean(&StackConfig::abort_deletes_time_wait)},
       {"send_on_listen_opens", boolean(&StackConfig::send_on_listen_opens)},
+      {"connect_on_listener_eisconn", boolean(&StackConfig::connect_on_listener_eisconn)},
+      {"listener_shutdown_closes", boolean(&StackConfig::listener_shutdown_closes)},
       {"drop_syn_fin", boolean(&StackConfig::drop_syn_fin)},
       {"delay_fin_ack", boolean(&StackConfig::delay_fin_ack)},
       {"pingpong", boolean(&StackConfig::pingpong)},

@@ -147,6 +147,11 @@ struct StackConfig {
   bool send_on_listen_opens = true;        // RFC 9293 §3.10.2: SEND with a remote socket on a
                                            // LISTEN connection makes it active (SYN-SENT); Linux
                                            // and BSD fail sendto() on a listener with EPIPE
+  bool connect_on_listener_eisconn = false;  // connect() on a listening socket: EINVAL; Linux
+                                             // says EISCONN (__inet_stream_connect)
+  bool listener_shutdown_closes = false;   // shutdown() on a listening socket: ENOTCONN; Linux:
+                                           // SHUT_WR does nothing and returns 0, SHUT_RD (or
+                                           // RDWR) closes the listener (inet_shutdown) and returns 0
   bool abort_deletes_time_wait = true;     // RFC 9293 §3.10.5: ABORT (close with SO_LINGER 0)
                                            // in TIME-WAIT deletes the TCB; in Linux and BSD the
                                            // socket has already left it to a TIME-WAIT entry

@@ -198,7 +198,7 @@ int Stack::accept(int fd, Endpoint* peer) {
 int Stack::connect(int fd, const net::IpAddress& addr, std::uint16_t port) {
   Socket* s = sock(fd);
   if (!s) return -EBADF;
-  if (s->kind == Socket::Kind::Listening) return -EINVAL;
+  if (s->kind == Socket::Kind::Listening) return cfg_.connect_on_listener_eisconn ? -EISCONN : -EINVAL;
   if (s->tcb) {
     const State st = s->tcb->state;
     if (st == State::SynSent || st == State::SynReceived) return -EALREADY;
@@ -428,6 +428,14 @@ int Stack::shutdown(int fd, int how) {
   Socket* s = sock(fd);
   if (!s) return -EBADF;
   if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) return -EINVAL;
+  if (s->kind == Socket::Kind::Listening && cfg_.listener_shutdown_closes) {
+    // Linux: reading is all a listener does, so only SHUT_RD has an effect: it stops listening.
+    if (how != SHUT_WR) {
+      close_listener(*s);
+      s->kind = Socket::Kind::Bound;
+    }
+    return 0;
+  }
   Tcb* t = s->tcb;
   if (!t || t->state == State::SynSent || t->state == State::Closed) return -ENOTCONN;
   if (how == SHUT_RD || how == SHUT_RDWR) {

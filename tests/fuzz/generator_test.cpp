@@ -124,7 +124,7 @@ TEST(Generator, GrowsAtStateChangesAlongEveryArcLeavingTheState) {
 // CLOSING --ABORT--> CLOSED.
 TEST(Generator, EmptyCorpusReachesTheWholeDiagram) {
   LoopOptions o;
-  o.max_iterations = 30000;
+  o.max_iterations = 60000;
   o.max_seconds = 300;
   o.max_events = 16;
   o.seed = 1;

@@ -147,6 +147,9 @@ struct StackConfig {
   bool send_on_listen_opens = true;        // RFC 9293 §3.10.2: SEND with a remote socket on a
                                            // LISTEN connection makes it active (SYN-SENT); Linux
                                            // and BSD fail sendto() on a listener with EPIPE
+  int syn_linear_timeouts = 0;             // Linux 6.x (net.ipv4.tcp_syn_linear_timeouts = 4):
+                                           // the first N SYN retransmissions of an active open
+                                           // keep the RTO instead of doubling it (RFC 6298 5.5)
   bool connect_on_listener_eisconn = false;  // connect() on a listening socket: EINVAL; Linux
                                              // says EISCONN (__inet_stream_connect)
   bool listener_shutdown_closes = false;   // shutdown() on a listening socket: ENOTCONN; Linux:

@@ -92,7 +92,11 @@ void Stack::on_retransmission_timeout(Tcb& tcb) {
     tcb.rtx_nxt = tcb.snd_una == tcb.iss ? tcb.iss + 1 : tcb.snd_una;
     note_window_reduction(tcb);
   }
-  tcb.rto = std::min(tcb.rto * 2, cfg_.rto_max);
+  if (tcb.state == State::SynSent && tcb.retries <= cfg_.syn_linear_timeouts) {
+    trace(&tcb, "profile: linear SYN timeout, RTO kept (Linux tcp_syn_linear_timeouts)");
+  } else {
+    tcb.rto = std::min(tcb.rto * 2, cfg_.rto_max);
+  }
   if (handshake) {
     retransmit_first(tcb);
   } else {

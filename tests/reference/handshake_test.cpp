@@ -329,6 +329,7 @@ TEST_F(StackTest, SimultaneousOpen) {
 TEST_F(StackTest, SynRetransmissionDoublesThenTimesOut) {
   StackConfig c = test_config("linux");
   c.syn_retries = 3;
+  c.syn_linear_timeouts = 0;
   make(c);
   const int fd = stack->socket(AF_INET, SOCK_STREAM, 0);
   stack->connect(fd, peer_addr(), kPeerPort);
@@ -339,6 +340,20 @@ TEST_F(StackTest, SynRetransmissionDoublesThenTimesOut) {
   EXPECT_EQ(r[1].time, 3 * kMicrosPerSecond);
   EXPECT_EQ(r[2].time, 7 * kMicrosPerSecond);
   EXPECT_SEGMENT(r[2].segment, "S", kIss, 0);
+  EXPECT_EQ(state_of(fd), State::Closed);
+  EXPECT_EQ(stack->connect_status(fd), -ETIMEDOUT);
+}
+
+// Linux 6.x: the first four SYN retransmissions are 1 s apart, then the RTO doubles.
+TEST_F(StackTest, LinuxSynRetransmissionsAreLinearFirst) {
+  make(test_config("linux"));  // syn_retries 6, syn_linear_timeouts 4
+  const int fd = stack->socket(AF_INET, SOCK_STREAM, 0);
+  stack->connect(fd, peer_addr(), kPeerPort);
+  sent();
+  auto r = run_until(100 * kMicrosPerSecond);
+  std::vector<Micros> times;
+  for (const auto& e : r) times.push_back(e.time / kMicrosPerSecond);
+  EXPECT_EQ(times, (std::vector<Micros>{1, 2, 3, 4, 5, 7}));
   EXPECT_EQ(state_of(fd), State::Closed);
   EXPECT_EQ(stack->connect_status(fd), -ETIMEDOUT);
 }

@@ -48,6 +48,7 @@ Result<StackConfig> StackConfig::from_profile(std::string_view name) {
     c.send_on_listen_opens = false;     // tcp_sendmsg on a listener: sk_stream_wait_connect, EPIPE
     c.connect_on_listener_eisconn = true;  // measured with synack diff --fuzz on Linux 6.18
     c.syn_linear_timeouts = 4;             // net.ipv4.tcp_syn_linear_timeouts; measured likewise
+    c.simultaneous_synack_full_options = true;  // tcp_send_synack -> tcp_syn_options; measured
     c.listener_shutdown_closes = true;     // measured likewise
     c.report_r1 = false;                // tcp_retries1: only dst_negative_advice
     c.drop_syn_fin = true;
@@ -218,6 +219,7 @@ const std::vector<KeySpec>& key_specs() {
       {"rto_max_ms", millis(&StackConfig::rto_max, 1, kHour)},
       {"syn_retries", integer(&StackConfig::syn_retries, 0, 127)},
       {"syn_linear_timeouts", integer(&StackConfig::syn_linear_timeouts, 0, 127)},
+      {"simultaneous_synack_full_options", boolean(&StackConfig::simultaneous_synack_full_options)},
       {"synack_retries", integer(&StackConfig::synack_retries, 0, 127)},
       {"data_retries", integer(&StackConfig::data_retries, 0, 127)},
       {"r1_retries", integer(&StackConfig::r1_retries, 1, 127)},

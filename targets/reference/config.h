@@ -147,6 +147,10 @@ struct StackConfig {
   bool send_on_listen_opens = true;        // RFC 9293 §3.10.2: SEND with a remote socket on a
                                            // LISTEN connection makes it active (SYN-SENT); Linux
                                            // and BSD fail sendto() on a listener with EPIPE
+  bool simultaneous_synack_full_options = false;  // Linux: the SYN-ACK of a simultaneous open
+                                                  // carries every option our SYN offered, also
+                                                  // those the peer's SYN lacked (RFC 7323 2.2,
+                                                  // 3.2 allow only those it offered)
   int syn_linear_timeouts = 0;             // Linux 6.x (net.ipv4.tcp_syn_linear_timeouts = 4):
                                            // the first N SYN retransmissions of an active open
                                            // keep the RTO instead of doubling it (RFC 6298 5.5)

@@ -36,9 +36,12 @@ net::Segment Stack::make_segment(const Tcb& tcb, std::uint32_t seq, std::uint16_
 void Stack::add_syn_options(const Tcb& tcb, net::Segment& seg, bool syn_ack) const {
   // A SYN-ACK carries an option only if the peer's SYN offered it (RFC 7323 §2.2, §3.2;
   // RFC 2018 §2); a SYN offers what the configuration enables.
-  const bool ws = syn_ack ? tcb.wscale_ok : tcb.offered_wscale;
-  const bool ts = syn_ack ? tcb.ts_ok : tcb.offered_ts;
-  const bool sack = syn_ack ? tcb.sack_ok : tcb.offered_sack;
+  // The profile key simultaneous_synack_full_options has a simultaneous open's SYN-ACK (ours:
+  // an active open now in SYN-RECEIVED) repeat our SYN's offer, as Linux does.
+  const bool offer = !syn_ack || (!tcb.passive && cfg_.simultaneous_synack_full_options);
+  const bool ws = offer ? tcb.offered_wscale : tcb.wscale_ok;
+  const bool ts = offer ? tcb.offered_ts : tcb.ts_ok;
+  const bool sack = offer ? tcb.offered_sack : tcb.sack_ok;
   auto& o = seg.options;
   o.reserve(8);  // the longest layout has 8 options: one allocation instead of four
   o.push_back(mss_option(tcb.rcv_mss));

@@ -326,6 +326,34 @@ TEST_F(StackTest, SimultaneousOpen) {
   EXPECT_EQ(stack->connect_status(fd), 0);
 }
 
+// The SYN-ACK of a simultaneous open answers a SYN with no options: by RFC 7323 it offers none
+// but MSS; the linux profile repeats its SYN's offer, as Linux does.
+TEST_F(StackTest, SimultaneousOpenSynAckOptionsByProfile) {
+  auto synack_option_kinds = [&](const char* profile) {
+    StackConfig c = test_config(profile);
+    c.timestamps = c.sack = c.window_scaling = true;  // the profile's own offer
+    make(c);
+    const int fd = stack->socket(AF_INET, SOCK_STREAM, 0);
+    stack->connect(fd, peer_addr(), kPeerPort);
+    const auto syn = sent().at(0);
+    local_port = syn.sport;
+    auto r = send(to_active(flag::SYN, kPeerIsn, 0));
+    EXPECT_EQ(r.size(), 1u);
+    std::vector<int> kinds;
+    for (const auto& o : r.empty() ? syn.options : r[0].options)
+      if (o.kind > 1) kinds.push_back(o.kind);
+    std::vector<int> offered;
+    for (const auto& o : syn.options)
+      if (o.kind > 1) offered.push_back(o.kind);
+    return std::pair{kinds, offered};
+  };
+  const auto [rfc, rfc_offered] = synack_option_kinds("rfc");
+  EXPECT_EQ(rfc, std::vector<int>{2});  // MSS only
+  const auto [linux_kinds, linux_offered] = synack_option_kinds("linux");
+  EXPECT_GT(linux_offered.size(), 1u);
+  EXPECT_EQ(linux_kinds, linux_offered);
+}
+
 TEST_F(StackTest, SynRetransmissionDoublesThenTimesOut) {
   StackConfig c = test_config("linux");
   c.syn_retries = 3;

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "harness/catalog/catalog.h"
+#include "harness/cli/agent_cmd.h"
 #include "harness/cli/config.h"
 #include "harness/cli/diff_cmd.h"
 #include "harness/cli/expected.h"
@@ -43,6 +44,7 @@ commands:
   diff PATH...    run scripts on several targets and show where the stacks' behaviour differs
   fuzz            run a fuzzing campaign against the reference stack (time-bounded)
   replay FILE     print the .pkt script that reproduces a fuzzer finding
+  agent           execute a remote target's socket calls on this host (synack agent --help)
   help [COMMAND]  show help for a command
 
 Run 'synack <command> --help' for the options of a command.
@@ -58,6 +60,7 @@ options:
   --target NAME            reference (default): the bundled RFC 9293 stack on virtual time
                            kernel: the Linux stack, each script in its own network namespace
                            (needs root or CAP_NET_ADMIN+CAP_SYS_ADMIN, and /dev/net/tun)
+                           remote: Linux in another namespace over veth + raw sockets (root, nft)
                            lwip: lwIP 2.1 (liblwip-dev) on virtual time, each script in a child
   --timeout SECONDS        kernel and lwip targets: end a script that runs longer (default 120)
   --profile NAME           reference stack profile: rfc (default), linux, freebsd
@@ -479,6 +482,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (cmd == "fuzz") return cmd_fuzz(rest, out, err);
   if (cmd == "replay") return cmd_replay(rest, out, err);
   if (cmd == "diff") return cmd_diff(rest, out, err);
+  if (cmd == "agent") return cmd_agent(rest, out, err);
   if (cmd == "__run-one") return cmd_run_one(rest, out, err);
   err << "synack: unknown command '" << cmd << "'\n\n" << kMainHelp;
   return kExitUsage;

@@ -113,8 +113,9 @@ class ConfigReader {
       const std::string dotted = at + "." + name;
       if (name == "target") {
         config_.target = string_value(node, key, dotted);
-        if (config_.target && *config_.target != "reference" && *config_.target != "kernel" && *config_.target != "lwip") {
-          fail(node.source(), dotted, "expected one of reference|kernel|lwip, found \"" + *config_.target + "\"");
+        if (config_.target && *config_.target != "reference" && *config_.target != "kernel" && *config_.target != "lwip" &&
+            *config_.target != "remote") {
+          fail(node.source(), dotted, "expected one of reference|kernel|lwip|remote, found \"" + *config_.target + "\"");
         }
       } else if (name == "jobs") {
         if (auto jobs = integer_value(node, key, dotted, 1, kMaxJobs)) config_.jobs = static_cast<int>(*jobs);
@@ -165,8 +166,8 @@ class ConfigReader {
     for (auto&& [key, node] : table) {
       const std::string name(key.str());
       const std::string dotted = at + "." + name;
-      if (name != "reference" && name != "kernel") {
-        fail(key.source(), dotted, "expected one of the targets reference|kernel, found unknown target");
+      if (name != "reference" && name != "kernel" && name != "remote") {
+        fail(key.source(), dotted, "expected one of the targets reference|kernel|remote, found unknown target");
         return;
       }
       const toml::table* settings = expect_table(node, key, dotted);

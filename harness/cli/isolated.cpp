@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -24,6 +25,7 @@
 #include "reports/reports.h"
 #include "targets/kernel/kernel_target.h"
 #include "targets/kernel/netns.h"
+#include "targets/remote/remote_target.h"
 #ifdef SYNACK_HAVE_LWIP
 #include "targets/lwip/lwip_target.h"
 #endif
@@ -87,6 +89,26 @@ bool set_up_lwip(run::SuiteOptions& options, std::ostream& err) {
 #endif
 }
 
+// The remote target. The veth test bed is built inside a namespace of this process's own (and the
+// agent's, below it), so nothing touches the host's network; a real host is reached through the
+// named interface of this host, which is used as it is (README: "Remote target").
+bool set_up_remote(const std::map<std::string, std::string>& settings, run::SuiteOptions& options, std::ostream& err) {
+  if (settings.count("agent")) {
+    options.make_target = [settings](const targets::Network&) -> Result<std::unique_ptr<targets::Target>> {
+      auto link = remote::connect_remote_host(settings.at("interface"), settings.at("agent"), settings.at("target_mac"));
+      if (!link) return link.error();
+      return remote::make_remote_target(std::move(*link));
+    };
+    return true;
+  }
+  if (auto r = kernel::enter_private_namespace(); !r) {
+    err << "synack: " << r.error().message << "\n";
+    return false;
+  }
+  options.make_target = [](const targets::Network& net) { return remote::make_veth_target(net); };
+  return true;
+}
+
 }  // namespace
 
 run::ScriptResult run_isolated(const std::string& path, const IsolatedOptions& options) {
@@ -102,6 +124,10 @@ run::ScriptResult run_isolated(const std::string& path, const IsolatedOptions& o
   for (const auto& o : options.overrides) {
     args.push_back("--opt");
     args.push_back(o.name + "=" + o.value);
+  }
+  for (const auto& o : options.target_options) {
+    args.push_back("--target-opt");
+    args.push_back(o);
   }
   args.push_back("--");
   args.push_back(path);
@@ -170,14 +196,14 @@ int cmd_run_one(const std::vector<std::string>& args, std::ostream& out, std::os
   // The script's process ends with the run that started it, even when that run is killed.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() == 1) return 2;
-  const auto parsed = parse_args(args, {{"target"}, {"result"}, {"opt", true, true}});
+  const auto parsed = parse_args(args, {{"target"}, {"result"}, {"opt", true, true}, {"target-opt", true, true}});
   if (!parsed.error.empty() || parsed.positional.size() != 1 || !parsed.get("result")) {
     err << "synack __run-one: internal command; usage: --target T --result FILE [--opt N=V]... SCRIPT\n";
     return 2;
   }
   const std::string target = parsed.get("target").value_or("kernel");
-  if (target != "kernel" && target != "lwip") {
-    err << "synack __run-one: only the kernel and lwip targets run isolated\n";
+  if (target != "kernel" && target != "lwip" && target != "remote") {
+    err << "synack __run-one: only the kernel, lwip and remote targets run isolated\n";
     return 2;
   }
   run::SuiteOptions options;
@@ -190,6 +216,15 @@ int cmd_run_one(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   if (target == "lwip") {
     if (!set_up_lwip(options, err)) return 2;
+  } else if (target == "remote") {
+    std::map<std::string, std::string> settings;
+    if (parsed.has("target-opt")) {
+      for (const auto& kv : parsed.values.at("target-opt")) {
+        auto eq = kv.find('=');
+        settings[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
+      }
+    }
+    if (!set_up_remote(settings, options, err)) return 2;
   } else {
     if (auto r = kernel::enter_private_namespace(); !r) {
       err << "synack: " << r.error().message << "\n";

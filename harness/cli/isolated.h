@@ -19,12 +19,14 @@ struct IsolatedOptions {
   std::string target = "kernel";
   Micros timeout = 120 * kMicrosPerSecond;
   std::vector<script::OptionSetting> overrides;  // passed on as --opt NAME=VALUE
+  std::vector<std::string> target_options;       // KEY=VALUE settings of the target, as --target-opt
   std::string self_exe = "/proc/self/exe";
 };
 
 run::ScriptResult run_isolated(const std::string& path, const IsolatedOptions& options);
 
-// The child side: `synack __run-one --target kernel|lwip --result FILE [--opt NAME=VALUE]... SCRIPT`.
+// The child side: `synack __run-one --target kernel|lwip|remote --result FILE [--opt NAME=VALUE]...
+// [--target-opt KEY=VALUE]... SCRIPT`.
 int cmd_run_one(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace synack::cli

@@ -1,10 +1,13 @@
 #include "harness/cli/target_setup.h"
 
+#include <unistd.h>
+
 #include <sstream>
 #include <variant>
 
 #include "harness/cli/isolated.h"
 #include "targets/kernel/netns.h"
+#include "targets/remote/testbed.h"
 #include "targets/reference/reference_target.h"
 
 namespace synack::cli {
@@ -61,18 +64,27 @@ std::variant<TargetSetup, TargetSetupError> setup_reference(const TargetRequest&
   return setup;
 }
 
-// The Linux kernel: each script in a child process inside a network namespace of its own.
-std::variant<TargetSetup, TargetSetupError> setup_kernel(const TargetRequest& request) {
-  if (auto ok = kernel::check_privileges(); !ok) return TargetSetupError{ok.error().message, false};
-  TargetSetup setup;
-  setup.name = request.name;
-  setup.expected_name = request.name;
+// The options of a target whose scripts each run in a child process (isolated.h).
+IsolatedOptions isolated_options(const TargetRequest& request) {
   IsolatedOptions iso;
   iso.target = request.name;
   iso.overrides = request.overrides;
   if (request.timeout) iso.timeout = *request.timeout;
+  return iso;
+}
+
+TargetSetup isolated_setup(const TargetRequest& request, const IsolatedOptions& iso, std::string expected_name) {
+  TargetSetup setup;
+  setup.name = request.name;
+  setup.expected_name = std::move(expected_name);
   setup.run_one = [iso](const std::string& path) { return run_isolated(path, iso); };
   return setup;
+}
+
+// The Linux kernel: each script in a child process inside a network namespace of its own.
+std::variant<TargetSetup, TargetSetupError> setup_kernel(const TargetRequest& request) {
+  if (auto ok = kernel::check_privileges(); !ok) return TargetSetupError{ok.error().message, false};
+  return isolated_setup(request, isolated_options(request), request.name);
 }
 
 // lwIP: in process on virtual time, but lwIP's state is global, so each script runs in a child
@@ -82,21 +94,39 @@ std::variant<TargetSetup, TargetSetupError> setup_lwip(const TargetRequest& requ
   (void)request;
   return TargetSetupError{"the lwip target is not built: install liblwip-dev (tools/bootstrap) and rebuild", false};
 #else
-  TargetSetup setup;
-  setup.name = request.name;
-  setup.expected_name = request.name;
-  IsolatedOptions iso;
-  iso.target = request.name;
-  iso.overrides = request.overrides;
-  if (request.timeout) iso.timeout = *request.timeout;
-  setup.run_one = [iso](const std::string& path) { return run_isolated(path, iso); };
-  return setup;
+  return isolated_setup(request, isolated_options(request), request.name);
 #endif
+}
+
+// A stack reached over a link with raw sockets and `synack agent`, each script in a child process.
+// Without [target.remote] settings the link is the veth test bed (a second namespace running
+// Linux); with `agent`, `interface` and `target_mac` it is a real host on an isolated test link.
+// Either way the stack is Linux's unless the user says otherwise (`expected`), so the kernel
+// target's list of explained deviations applies.
+std::variant<TargetSetup, TargetSetupError> setup_remote(const TargetRequest& request, const Config& config) {
+  std::string expected_name = "kernel";
+  IsolatedOptions iso = isolated_options(request);
+  if (auto found = config.targets.find("remote"); found != config.targets.end()) {
+    for (const auto& [key, value] : found->second) {
+      if (key == "expected") expected_name = text_of(value);
+      else if (key == "agent" || key == "interface" || key == "target_mac") iso.target_options.push_back(key + "=" + text_of(value));
+      else return TargetSetupError{"target.remote." + key + ": unknown key (known: agent, interface, target_mac, expected)", false};
+    }
+  }
+  const bool real_host = !iso.target_options.empty();
+  if (real_host && iso.target_options.size() != 3)
+    return TargetSetupError{"target.remote: a real host needs all of agent, interface and target_mac", false};
+  if (!real_host) {
+    if (auto ok = remote::check_veth_requirements(); !ok) return TargetSetupError{ok.error().message, false};
+  } else if (::geteuid() != 0) {
+    return TargetSetupError{"the remote target needs root for its packet socket", false};
+  }
+  return isolated_setup(request, iso, expected_name);
 }
 
 }  // namespace
 
-std::string known_target_names() { return "reference, kernel, lwip"; }
+std::string known_target_names() { return "reference, kernel, lwip, remote"; }
 
 std::variant<TargetSetup, TargetSetupError> setup_target(const TargetRequest& request, const Config& config,
                                                          const std::string& config_path) {
@@ -107,6 +137,7 @@ std::variant<TargetSetup, TargetSetupError> setup_target(const TargetRequest& re
   if (request.name == "reference") return setup_reference(request, config, config_path);
   if (request.name == "kernel") return setup_kernel(request);
   if (request.name == "lwip") return setup_lwip(request);
+  if (request.name == "remote") return setup_remote(request, config);
   return TargetSetupError{"unknown target '" + request.name + "' (known: " + known_target_names() + ")"};
 }
 

@@ -5,7 +5,9 @@
 // return time is exact even on a busy machine.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <span>
 
 #include "harness/common/result.h"
 #include "targets/target.h"
@@ -21,5 +23,13 @@ struct KernelOptions {
 // (enter_private_namespace); creates the TUN device and takes script time 0 as "now".
 Result<std::unique_ptr<targets::Target>> make_kernel_target(const targets::Network& network,
                                                             const KernelOptions& options = {});
+
+// An IPv4 or IPv6 packet carrying TCP (what a target reports; the rest is the kernel's own
+// neighbour discovery, MLD and the like).
+bool is_tcp_packet(std::span<const std::uint8_t> packet);
+
+// A packet the stack sent, decoded into an observation at `time` (Malformed when it does not
+// decode). The remote target reports what it captures the same way.
+targets::Observation observe_packet(std::span<const std::uint8_t> packet, Micros time);
 
 }  // namespace synack::kernel

@@ -1,5 +1,7 @@
 #include "targets/lwip/lwip_target.h"
 
+#include "targets/observation.h"
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -238,17 +240,7 @@ CallOutcome LwipTarget::call(const SocketCall& c) {
 
 void LwipTarget::drain_packets() {
   for (auto& sent : stack_->take_output()) {
-    Observation o;
-    o.time = sent.time;
-    o.wire = std::move(sent.bytes);
-    if (Result<net::Segment> d = net::decode(o.wire)) {
-      o.kind = Observation::Kind::Segment;
-      o.segment = std::move(*d);
-    } else {
-      o.kind = Observation::Kind::Malformed;
-      o.error = d.error().message;
-    }
-    observations_.push_back(std::move(o));
+    observations_.push_back(targets::observation_of_packet(sent.time, std::move(sent.bytes)));
   }
 }
 

@@ -1,5 +1,7 @@
 #include "targets/reference/reference_target.h"
 
+#include "targets/observation.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <netinet/in.h>
@@ -252,18 +254,7 @@ CallOutcome ReferenceTarget::call(const SocketCall& c) {
 
 void ReferenceTarget::drain_segments() {
   for (auto& e : stack_.take_output()) {
-    Observation o;
-    o.time = e.time;
-    o.wire = net::encode(e.segment);
-    Result<net::Segment> d = net::decode(o.wire);
-    if (d) {
-      o.kind = Observation::Kind::Segment;
-      o.segment = std::move(*d);
-    } else {
-      o.kind = Observation::Kind::Malformed;
-      o.error = d.error().message;
-    }
-    observations_.push_back(std::move(o));
+    observations_.push_back(targets::observation_of_packet(e.time, net::encode(e.segment)));
   }
 }
 

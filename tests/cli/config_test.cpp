@@ -110,7 +110,7 @@ TEST(Config, OutOfRange) {
   EXPECT_EQ(error_of("[script]\ntolerance_percent = nan\n"),
             "synack.toml:2:21: script.tolerance_percent: expected a number 0..100, found nan");
   EXPECT_EQ(error_of("[run]\ntarget = \"smoltcp\"\n"),
-            "synack.toml:2:10: run.target: expected one of reference|kernel|lwip, found \"smoltcp\"");
+            "synack.toml:2:10: run.target: expected one of reference|kernel|lwip|remote, found \"smoltcp\"");
 }
 
 TEST(Config, UnknownTablesKeysAndTargets) {
@@ -122,7 +122,7 @@ TEST(Config, UnknownTablesKeysAndTargets) {
             "synack.toml:2:1: script.tolerance: expected one of the keys tolerance_usecs|tolerance_percent, "
             "found unknown key");
   EXPECT_EQ(error_of("[target.smoltcp]\nprofile = \"rfc\"\n"),
-            "synack.toml:1:9: target.smoltcp: expected one of the targets reference|kernel, found unknown target");
+            "synack.toml:1:9: target.smoltcp: expected one of the targets reference|kernel|remote, found unknown target");
   EXPECT_EQ(error_of("[run.extra]\n"),
             "synack.toml:1:6: run.extra: expected one of the keys target|jobs|filter|json|junit, found unknown key");
   EXPECT_EQ(error_of("verbose = true\n"),

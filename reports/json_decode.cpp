@@ -381,6 +381,26 @@ run::ScriptResult Decoder::script(const Json& obj, const std::string& at) {
   if (const Json* failure = member(obj, at, "failure"); failure && !failure->is_null()) {
     verdict.failure = reader.failure(*failure, path_join(at, "failure"));
   }
+  // Optional (documents written before --retries existed have none).
+  if (auto it = obj.find("earlier_attempts"); it != obj.end() && !failed_) {
+    const std::string attempts_at = path_join(at, "earlier_attempts");
+    if (const Json* attempts = array_field(obj, at, "earlier_attempts")) {
+      for (std::size_t i = 0; i < attempts->size() && !failed_; ++i) {
+        const Json& a = (*attempts)[i];
+        const std::string a_at = path_index(attempts_at, i);
+        if (!expect_object(a, a_at)) break;
+        run::Verdict attempt;
+        const std::string attempt_status = string_field(a, a_at, "status");
+        if (auto parsed = parse_status(attempt_status)) attempt.status = *parsed;
+        else if (!failed_) fail(path_join(a_at, "status"), "expected one of pass|fail|skipped|error|expected-deviation, found " + describe(a.at("status")));
+        attempt.reason = string_field(a, a_at, "reason");
+        attempt.wall_seconds = number_field(a, a_at, "duration");
+        if (const Json* failure = member(a, a_at, "failure"); failure && !failure->is_null())
+          attempt.failure = reader.failure(*failure, path_join(a_at, "failure"));
+        script.earlier_attempts.push_back(std::move(attempt));
+      }
+    }
+  }
   if (const Json* trace = array_field(obj, at, "trace")) {
     const std::string trace_at = path_join(at, "trace");
     for (std::size_t i = 0; i < trace->size() && !failed_; ++i) {

@@ -150,6 +150,17 @@ Json script_to_json(const run::ScriptResult& script) {
   out["duration"] = finite(verdict.wall_seconds);
   out["script_time_us"] = verdict.script_time;
   out["failure"] = verdict.failure ? failure_to_json(*verdict.failure) : Json(nullptr);
+  Json earlier = Json::array();
+  for (const auto& attempt : script.earlier_attempts) {
+    Json a = Json::object();
+    a["status"] = run::status_name(attempt.status);
+    a["reason"] = attempt.reason;
+    a["duration"] = finite(attempt.wall_seconds);
+    a["failure"] = attempt.failure ? failure_to_json(*attempt.failure) : Json(nullptr);
+    earlier.push_back(std::move(a));
+  }
+  out["earlier_attempts"] = std::move(earlier);
+  out["flaky"] = script.flaky();
   Json trace = Json::array();
   for (const auto& entry : script.trace.entries) trace.push_back(trace_entry_to_json(entry));
   out["trace"] = std::move(trace);

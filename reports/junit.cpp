@@ -160,7 +160,15 @@ void write_testcase(std::string& out, const run::ScriptResult& script, const std
 
   std::string body;
   const std::string rendered = verdict.failure ? verdict.failure->render() : "";
-  const std::string trace = trace_text(script.trace);
+  std::string trace = trace_text(script.trace);
+  // Attempts that failed before the last one (--retries): stated first, so a flaky pass shows.
+  std::string earlier;
+  for (std::size_t i = 0; i < script.earlier_attempts.size(); ++i) {
+    const run::Verdict& a = script.earlier_attempts[i];
+    earlier += "attempt " + std::to_string(i + 1) + ": " + run::status_name(a.status) + "\n" +
+               (a.failure ? a.failure->render() + "\n" : a.reason.empty() ? "" : a.reason + "\n");
+  }
+  if (!earlier.empty()) trace = earlier + "attempt " + std::to_string(script.earlier_attempts.size() + 1) + ":\n" + trace;
   switch (verdict.status) {
     case run::Status::Pass:
       if (!trace.empty()) body = "      <system-out>" + xml_escape(trace, false) + "</system-out>\n";

@@ -66,6 +66,10 @@ options:
   --profile NAME           reference stack profile: rfc (default), linux, freebsd
   --set KEY=VALUE          override one reference stack parameter (repeatable)
   --jobs N, -j N           run N scripts at once (default 1)
+  --retries N              kernel and remote targets (real clock): rerun a script that fails, up
+                           to N more times (0-10, default 0). A pass after a failure counts as a
+                           pass and is reported as flaky, with every failed attempt. Scripts
+                           listed as known deviations are not rerun.
   --filter GLOB            only scripts whose path (relative to PATH) matches GLOB
   --json FILE              write the results document (JSON) to FILE, atomically
   --junit FILE             write JUnit XML to FILE, atomically
@@ -123,7 +127,7 @@ std::string rel_path(const std::string& p) {
 void print_result_line(const run::ScriptResult& r, std::ostream& out, bool quiet, bool verbose) {
   using run::Status;
   const auto& v = r.verdict;
-  if (quiet && (v.status == Status::Pass || v.status == Status::Skipped)) return;
+  if (quiet && ((v.status == Status::Pass && !r.flaky()) || v.status == Status::Skipped)) return;
   const char* tag = v.status == Status::Pass ? "PASS " : v.status == Status::Fail ? "FAIL "
                   : v.status == Status::Skipped ? "SKIP " : v.status == Status::Error ? "ERROR"
                   : "XFAIL";
@@ -131,7 +135,13 @@ void print_result_line(const run::ScriptResult& r, std::ostream& out, bool quiet
   if (v.status == Status::Pass || v.status == Status::Fail)
     out << "  (" << format_seconds(v.script_time) << " s scripted, " << std::fixed << std::setprecision(1)
         << v.wall_seconds * 1000 << " ms)";
+  if (r.flaky()) out << "  FLAKY: passed on attempt " << r.earlier_attempts.size() + 1;
   out << "\n";
+  for (std::size_t i = 0; i < r.earlier_attempts.size(); ++i) {
+    const auto& a = r.earlier_attempts[i];
+    out << "      attempt " << i + 1 << " " << run::status_name(a.status) << ": "
+        << (a.failure ? "line " + std::to_string(a.failure->line) + ": " + a.failure->message : a.reason) << "\n";
+  }
   if (!v.reason.empty() && v.status != Status::Pass) {
     std::istringstream lines(v.reason);
     for (std::string l; std::getline(lines, l);) out << "      " << l << "\n";
@@ -151,7 +161,7 @@ void print_result_line(const run::ScriptResult& r, std::ostream& out, bool quiet
 }
 
 struct Counts {
-  std::size_t pass = 0, fail = 0, skipped = 0, error = 0, deviation = 0;
+  std::size_t pass = 0, fail = 0, skipped = 0, error = 0, deviation = 0, flaky = 0;
   Micros scripted = 0;
 };
 
@@ -166,6 +176,7 @@ Counts count(const run::RunResult& run) {
       case run::Status::ExpectedDeviation: ++c.deviation; break;
     }
     c.scripted += s.verdict.script_time;
+    c.flaky += s.flaky() ? 1 : 0;
   }
   return c;
 }
@@ -207,7 +218,7 @@ std::string find_catalog(const ParsedArgs& parsed) {
 
 int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const auto parsed = parse_args(args, {
-      {"target"}, {"profile"}, {"set", true, true}, {"jobs"}, {"j"}, {"filter"}, {"json"}, {"junit"},
+      {"target"}, {"profile"}, {"set", true, true}, {"jobs"}, {"j"}, {"retries"}, {"filter"}, {"json"}, {"junit"},
       {"jsonl"}, {"config"}, {"tolerance_usecs"}, {"tolerance_percent"}, {"ip_version"},
       {"D", true, true}, {"define", true, true}, {"verbose", false}, {"v", false}, {"quiet", false},
       {"q", false}, {"timeout"}, {"report"}, {"catalog"}, {"help", false}, {"h", false}});
@@ -231,6 +242,13 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     long v = std::strtol(j->c_str(), &end, 10);
     if (j->empty() || *end || v < 1 || v > 256) return usage_error(err, "run", "--jobs: expected an integer from 1 to 256, found '" + *j + "'");
     jobs = static_cast<int>(v);
+  }
+  int retries = config.retries.value_or(0);
+  if (auto n = parsed.get("retries")) {
+    char* end = nullptr;
+    long v = std::strtol(n->c_str(), &end, 10);
+    if (n->empty() || *end || v < 0 || v > 10) return usage_error(err, "run", "--retries: expected an integer from 0 to 10, found '" + *n + "'");
+    retries = static_cast<int>(v);
   }
   const std::string filter = parsed.get("filter").value_or(config.filter.value_or(""));
   const auto json_path = parsed.get("json") ? parsed.get("json") : config.json;
@@ -276,6 +294,9 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   const TargetSetup& setup = std::get<TargetSetup>(setup_or);
   apply_setup(setup, options);
   const std::string profile = setup.profile;
+  if (retries > 0 && !setup.real_clock && !quiet)
+    out << "synack run: --retries has no effect on the " << target << " target: it runs on virtual time, so a rerun repeats the result\n";
+  options.retries = setup.real_clock ? retries : 0;
 
   auto files = run::collect_scripts(parsed.positional, filter);
   if (!files) { err << "synack run: " << files.error().message << "\n"; return kExitUsage; }
@@ -295,12 +316,19 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     expected.push_back(std::move(*e));
   }
 
+  options.retry_if = [&](const run::ScriptResult& r) {
+    if (r.verdict.status != run::Status::Fail) return false;
+    for (const auto& e : expected)
+      if (find_deviation(e, r.path)) return false;
+    return true;
+  };
+
   run::RunResult header;
   header.target = target;
   header.profile = profile;
   header.target_version = profile.empty() ? "" : profile + " profile";
   header.started_at = utc_now();
-  header.options = {{"jobs", std::to_string(jobs)}, {"filter", filter},
+  header.options = {{"jobs", std::to_string(jobs)}, {"retries", std::to_string(options.retries)}, {"filter", filter},
                     {"tolerance_usecs", std::to_string(options.exec.tolerance_usecs)}};
   for (const auto& o : options.exec.overrides) header.options.push_back({o.name, o.value});
 
@@ -376,6 +404,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   out << "\n" << result.scripts.size() << " scripts on " << target << ": " << c.pass << " passed, " << c.fail
       << " failed, " << c.skipped << " skipped, " << c.error << " errors";
   if (c.deviation) out << ", " << c.deviation << " expected deviations";
+  if (c.flaky) out << ", " << c.flaky << " flaky (passed on a retry)";
   out << " (" << format_seconds(c.scripted) << " s scripted in " << std::fixed << std::setprecision(3)
       << result.wall_seconds << " s)\n";
   if (result.interrupted) {

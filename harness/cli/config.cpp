@@ -16,6 +16,7 @@ namespace synack::cli {
 namespace {
 
 constexpr std::int64_t kMaxJobs = 256;
+constexpr std::int64_t kMaxRetries = 10;
 
 const char* type_name(toml::node_type type) {
   switch (type) {
@@ -119,6 +120,8 @@ class ConfigReader {
         }
       } else if (name == "jobs") {
         if (auto jobs = integer_value(node, key, dotted, 1, kMaxJobs)) config_.jobs = static_cast<int>(*jobs);
+      } else if (name == "retries") {
+        if (auto retries = integer_value(node, key, dotted, 0, kMaxRetries)) config_.retries = static_cast<int>(*retries);
       } else if (name == "filter") {
         config_.filter = string_value(node, key, dotted);
       } else if (name == "json") {
@@ -126,7 +129,7 @@ class ConfigReader {
       } else if (name == "junit") {
         config_.junit = string_value(node, key, dotted);
       } else {
-        fail(key.source(), dotted, "expected one of the keys target|jobs|filter|json|junit, found unknown key");
+        fail(key.source(), dotted, "expected one of the keys target|jobs|retries|filter|json|junit, found unknown key");
       }
       if (error_) return;
     }

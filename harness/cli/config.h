@@ -4,6 +4,7 @@
 //   [run]
 //   target = "reference"          # reference | kernel
 //   jobs = 2
+//   retries = 2                   # real-clock targets: rerun a failing script up to 2 times
 //   filter = "handshake/*"
 //   json = "out/results.json"
 //   junit = "out/junit.xml"
@@ -38,6 +39,7 @@ struct Config {
   // [run]
   std::optional<std::string> target;
   std::optional<int> jobs;
+  std::optional<int> retries;
   std::optional<std::string> filter;
   std::optional<std::string> json;
   std::optional<std::string> junit;

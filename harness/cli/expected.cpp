@@ -79,12 +79,17 @@ Result<ExpectedDeviations> load_expected(const std::string& path, const std::str
   return parse_expected(text.str(), path, scripts_root);
 }
 
-void apply_expected(const ExpectedDeviations& expected, run::ScriptResult& result) {
+const Deviation* find_deviation(const ExpectedDeviations& expected, const std::string& path) {
   std::error_code ec;
-  const auto rel = std::filesystem::relative(result.path, expected.scripts_root, ec).generic_string();
+  const auto rel = std::filesystem::relative(path, expected.scripts_root, ec).generic_string();
   auto it = expected.by_script.find(rel);
-  if (ec || it == expected.by_script.end()) return;
-  const Deviation& d = it->second;
+  return ec || it == expected.by_script.end() ? nullptr : &it->second;
+}
+
+void apply_expected(const ExpectedDeviations& expected, run::ScriptResult& result) {
+  const Deviation* found = find_deviation(expected, result.path);
+  if (!found) return;
+  const Deviation& d = *found;
   if (result.verdict.status == run::Status::Fail) {
     result.verdict.status = run::Status::ExpectedDeviation;
     result.verdict.reason = d.reason + (d.rfc.empty() ? "" : " (RFC " + d.rfc + ")");

@@ -37,6 +37,9 @@ Result<ExpectedDeviations> parse_expected(std::string_view text, const std::stri
                                           const std::string& scripts_root);
 Result<ExpectedDeviations> load_expected(const std::string& path, const std::string& scripts_root);
 
+// The entry for a script (its path as run), or nullptr.
+const Deviation* find_deviation(const ExpectedDeviations& expected, const std::string& path);
+
 // A failing script listed as a deviation becomes ExpectedDeviation (its failure is kept); a
 // listed script that passes keeps Pass and says that the entry looks stale.
 void apply_expected(const ExpectedDeviations& expected, run::ScriptResult& result);

@@ -84,7 +84,9 @@ TargetSetup isolated_setup(const TargetRequest& request, const IsolatedOptions& 
 // The Linux kernel: each script in a child process inside a network namespace of its own.
 std::variant<TargetSetup, TargetSetupError> setup_kernel(const TargetRequest& request) {
   if (auto ok = kernel::check_privileges(); !ok) return TargetSetupError{ok.error().message, false};
-  return isolated_setup(request, isolated_options(request), request.name);
+  TargetSetup setup = isolated_setup(request, isolated_options(request), request.name);
+  setup.real_clock = true;
+  return setup;
 }
 
 // lwIP: in process on virtual time, but lwIP's state is global, so each script runs in a child
@@ -121,7 +123,9 @@ std::variant<TargetSetup, TargetSetupError> setup_remote(const TargetRequest& re
   } else if (::geteuid() != 0) {
     return TargetSetupError{"the remote target needs root for its packet socket", false};
   }
-  return isolated_setup(request, iso, expected_name);
+  TargetSetup setup = isolated_setup(request, iso, expected_name);
+  setup.real_clock = true;
+  return setup;
 }
 
 }  // namespace

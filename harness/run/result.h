@@ -65,7 +65,9 @@ struct ScriptResult {
   script::Metadata metadata;
   std::string target;
   Verdict verdict;
-  Trace trace;
+  Trace trace;                          // of the last attempt
+  std::vector<Verdict> earlier_attempts;  // failed attempts before the last (--retries), oldest first
+  bool flaky() const { return verdict.status == Status::Pass && !earlier_attempts.empty(); }
 };
 
 struct RunResult {

@@ -112,7 +112,15 @@ RunResult run_suite(const std::vector<std::string>& files, const SuiteOptions& o
         if (next >= files.size() || (options.interrupted && options.interrupted->load())) return;
         i = next++;
       }
-      ScriptResult r = options.run_one ? options.run_one(files[i]) : run_script_file(files[i], options);
+      auto run_once = [&] { return options.run_one ? options.run_one(files[i]) : run_script_file(files[i], options); };
+      ScriptResult r = run_once();
+      for (int attempt = 0; attempt < options.retries && options.retry_if && options.retry_if(r); ++attempt) {
+        if (options.interrupted && options.interrupted->load()) break;
+        std::vector<Verdict> earlier = std::move(r.earlier_attempts);
+        earlier.push_back(std::move(r.verdict));
+        r = run_once();
+        r.earlier_attempts = std::move(earlier);
+      }
       std::lock_guard lock(mu);
       ++done;
       if (options.on_result) options.on_result(r, done, files.size());

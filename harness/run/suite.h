@@ -32,6 +32,11 @@ struct SuiteOptions {
   // When set, each script runs through this instead of in process (the kernel target runs every
   // script in a child process of its own).
   std::function<ScriptResult(const std::string& path)> run_one;
+  // A script whose result `retry_if` accepts (a failure on a real-clock target, where timing varies
+  // from run to run) runs again, up to `retries` more times; the failed attempts are kept in
+  // ScriptResult::earlier_attempts, so a pass after a failure is reported as flaky, not hidden.
+  int retries = 0;
+  std::function<bool(const ScriptResult&)> retry_if;
   // Set (e.g. by SIGINT) to stop starting new scripts; running ones finish.
   const std::atomic<bool>* interrupted = nullptr;
 };

@@ -54,6 +54,16 @@ TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(cli({"run", "--target", "nonesuch", kSource + "/scripts"}).status, 2);
   EXPECT_EQ(cli({"run", "--profile", "nonesuch", kSource + "/scripts"}).status, 2);
   EXPECT_EQ(cli({"run", "--set", "no_such_key=1", kSource + "/scripts"}).status, 2);
+  auto retries = cli({"run", "--retries", "11", kSource + "/scripts"});
+  EXPECT_EQ(retries.status, 2);
+  EXPECT_NE(retries.err.find("--retries: expected an integer from 0 to 10"), std::string::npos);
+}
+
+// On virtual time a rerun repeats the result, so --retries says it does nothing there.
+TEST(Cli, RetriesOnTheReferenceTargetAreDeclined) {
+  auto r = cli({"run", "--retries", "2", kSource + "/scripts/handshake/passive_open.pkt"});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("--retries has no effect on the reference target"), std::string::npos) << r.out;
 }
 
 TEST(Cli, CheckAcceptsTheSuiteAndRejectsABadScriptWithItsLocation) {

@@ -48,6 +48,33 @@ TEST(JsonDocument, RoundTripPreservesEveryField) {
   EXPECT_EQ(to_json(*read), to_json(original));
 }
 
+// A pass on a retry (--retries) keeps its failed attempts, and says it is flaky.
+TEST(JsonDocument, RoundTripKeepsEarlierAttemptsAndMarksAFlakyPass) {
+  ScratchDir dir;
+  run::RunResult original = sample_run();
+  run::Verdict first = testing::failing_script().verdict;
+  first.wall_seconds = 1.5;
+  original.scripts[0].earlier_attempts = {first};
+  const std::string path = dir.file("results.json");
+  ASSERT_TRUE(write_json(original, path).ok());
+  const std::string text = read_text(path);
+  const auto doc = nlohmann::json::parse(text);
+  EXPECT_EQ(doc["scripts"][0]["flaky"], true);
+  EXPECT_EQ(doc["scripts"][0]["earlier_attempts"][0]["failure"]["message"], "flags differ");
+  EXPECT_EQ(doc["scripts"][1]["flaky"], false);
+  auto read = read_json(path);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  expect_same_run(original, *read);
+  EXPECT_TRUE(read->scripts[0].flaky());
+  // A document without the member (written before --retries existed) still reads.
+  auto old = doc;
+  for (auto& script : old["scripts"]) { script.erase("earlier_attempts"); script.erase("flaky"); }
+  write_text(path, old.dump());
+  auto read_old = read_json(path);
+  ASSERT_TRUE(read_old.ok()) << read_old.error().message;
+  EXPECT_TRUE(read_old->scripts[0].earlier_attempts.empty());
+}
+
 TEST(JsonDocument, RoundTripOfAnEmptyRun) {
   ScratchDir dir;
   run::RunResult empty;

@@ -187,6 +187,18 @@ inline void expect_same_script(const run::ScriptResult& a, const run::ScriptResu
     EXPECT_EQ(fa.actual, fb.actual);
     EXPECT_EQ(fa.time, fb.time);
   }
+  ASSERT_EQ(a.earlier_attempts.size(), b.earlier_attempts.size());
+  for (std::size_t i = 0; i < a.earlier_attempts.size(); ++i) {
+    const run::Verdict& va = a.earlier_attempts[i];
+    const run::Verdict& vb = b.earlier_attempts[i];
+    EXPECT_EQ(va.status, vb.status);
+    EXPECT_EQ(va.reason, vb.reason);
+    EXPECT_EQ(va.wall_seconds, vb.wall_seconds);
+    ASSERT_EQ(va.failure.has_value(), vb.failure.has_value());
+    if (va.failure) {
+      EXPECT_EQ(va.failure->message, vb.failure->message);
+    }
+  }
   ASSERT_EQ(a.trace.entries.size(), b.trace.entries.size());
   for (std::size_t i = 0; i < a.trace.entries.size(); ++i) {
     expect_same_entry(a.trace.entries[i], b.trace.entries[i], "trace[" + std::to_string(i) + "]");

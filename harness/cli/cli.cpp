@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <mutex>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -486,6 +487,24 @@ int cmd_list(const std::vector<std::string>& args, std::ostream& out, std::ostre
   return status;
 }
 
+namespace {
+
+// Runs a command, or with `probe_only` only says whether it exists; nullopt: no such command.
+std::optional<int> dispatch(const std::string& cmd, const std::vector<std::string>& args, std::ostream& out,
+                            std::ostream& err, bool probe_only) {
+  using Command = int (*)(const std::vector<std::string>&, std::ostream&, std::ostream&);
+  static const std::map<std::string, Command> commands = {
+      {"run", cmd_run},       {"check", cmd_check}, {"list", cmd_list},   {"report", cmd_report},
+      {"fuzz", cmd_fuzz},     {"replay", cmd_replay}, {"diff", cmd_diff}, {"agent", cmd_agent},
+      {"__run-one", cmd_run_one}};
+  auto it = commands.find(cmd);
+  if (it == commands.end()) return std::nullopt;
+  if (probe_only) return kExitPass;
+  return it->second(args, out, err);
+}
+
+}  // namespace
+
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   if (args.empty()) { err << kMainHelp; return kExitUsage; }
   const std::string& cmd = args[0];
@@ -494,25 +513,13 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (cmd == "--version" || cmd == "version") { out << kVersion << "\n"; return kExitPass; }
   if (cmd == "help") {
     if (rest.empty()) { out << kMainHelp; return kExitPass; }
-    if (rest[0] == "run") { out << kRunHelp; return kExitPass; }
-    if (rest[0] == "check") { out << kCheckHelp; return kExitPass; }
-    if (rest[0] == "list") { out << kListHelp; return kExitPass; }
-    if (rest[0] == "report") return cmd_report({"--help"}, out, err);
-    if (rest[0] == "fuzz") return cmd_fuzz({"--help"}, out, err);
-    if (rest[0] == "replay") return cmd_replay({"--help"}, out, err);
-    if (rest[0] == "diff") { out << kDiffHelp; return kExitPass; }
-    err << "synack help: unknown command '" << rest[0] << "'\n";
-    return kExitUsage;
+    if (rest[0] == "help" || rest[0] == "__run-one" || !dispatch(rest[0], {}, out, err, true)) {
+      err << "synack help: unknown command '" << rest[0] << "'\n";
+      return kExitUsage;
+    }
+    return dispatch(rest[0], {"--help"}, out, err, false).value_or(kExitUsage);
   }
-  if (cmd == "run") return cmd_run(rest, out, err);
-  if (cmd == "check") return cmd_check(rest, out, err);
-  if (cmd == "list") return cmd_list(rest, out, err);
-  if (cmd == "report") return cmd_report(rest, out, err);
-  if (cmd == "fuzz") return cmd_fuzz(rest, out, err);
-  if (cmd == "replay") return cmd_replay(rest, out, err);
-  if (cmd == "diff") return cmd_diff(rest, out, err);
-  if (cmd == "agent") return cmd_agent(rest, out, err);
-  if (cmd == "__run-one") return cmd_run_one(rest, out, err);
+  if (auto status = dispatch(cmd, rest, out, err, false)) return *status;
   err << "synack: unknown command '" << cmd << "'\n\n" << kMainHelp;
   return kExitUsage;
 }

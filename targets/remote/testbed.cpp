@@ -86,31 +86,6 @@ Result<void> run_program(std::vector<std::string> args) {
   return make_error(command + " failed: " + text);
 }
 
-// Checksum, segmentation and receive offloads off, through the SIOCETHTOOL ioctl (no ethtool
-// binary needed). Checksums matter: with transmit offload on, captured segments carry partial
-// checksums; with receive offload on, veth marks injected segments as verified and a bad checksum
-// would be accepted. The segmentation offloads only keep segments as the stack sent them; a
-// device that cannot change them is not an error.
-Result<void> disable_offloads(const std::string& interface) {
-  const int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (sock < 0) return make_error(errno_text("socket"));
-  auto set = [&](std::uint32_t cmd, const char* what) -> Result<void> {
-    ethtool_value value{cmd, 0};
-    ifreq ifr{};
-    std::strncpy(ifr.ifr_name, interface.c_str(), IFNAMSIZ - 1);
-    ifr.ifr_data = reinterpret_cast<char*>(&value);
-    if (::ioctl(sock, SIOCETHTOOL, &ifr) != 0) return make_error(errno_text(interface + ": turning off " + what));
-    return {};
-  };
-  Result<void> r = set(ETHTOOL_STXCSUM, "transmit checksum offload");
-  if (r) r = set(ETHTOOL_SRXCSUM, "receive checksum offload");
-  (void)set(ETHTOOL_STSO, "TSO");
-  (void)set(ETHTOOL_SGSO, "GSO");
-  (void)set(ETHTOOL_SGRO, "GRO");
-  ::close(sock);
-  return r;
-}
-
 Result<Mac> parse_mac(const std::string& text) {
   Mac mac{};
   unsigned v[6];
@@ -283,6 +258,31 @@ Result<void> wait_for_carrier(const std::string& veth) {
 }
 
 }  // namespace
+
+// Checksum, segmentation and receive offloads off, through the SIOCETHTOOL ioctl (no ethtool
+// binary needed). Checksums matter: with transmit offload on, captured segments carry partial
+// checksums; with receive offload on, veth marks injected segments as verified and a bad checksum
+// would be accepted. The segmentation offloads only keep segments as the stack sent them; a
+// device that cannot change them is not an error.
+Result<void> disable_offloads(const std::string& interface) {
+  const int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) return make_error(errno_text("socket"));
+  auto set = [&](std::uint32_t cmd, const char* what) -> Result<void> {
+    ethtool_value value{cmd, 0};
+    ifreq ifr{};
+    std::strncpy(ifr.ifr_name, interface.c_str(), IFNAMSIZ - 1);
+    ifr.ifr_data = reinterpret_cast<char*>(&value);
+    if (::ioctl(sock, SIOCETHTOOL, &ifr) != 0) return make_error(errno_text(interface + ": turning off " + what));
+    return {};
+  };
+  Result<void> r = set(ETHTOOL_STXCSUM, "transmit checksum offload");
+  if (r) r = set(ETHTOOL_SRXCSUM, "receive checksum offload");
+  (void)set(ETHTOOL_STSO, "TSO");
+  (void)set(ETHTOOL_SGSO, "GSO");
+  (void)set(ETHTOOL_SGRO, "GRO");
+  ::close(sock);
+  return r;
+}
 
 void close_link(Link& link) {
   if (link.control_fd >= 0) ::close(link.control_fd);

@@ -44,6 +44,10 @@ struct Link {
 // it by its PID if it lingers) and deletes the veth pair.
 void close_link(Link& link);
 
+// Checksum, segmentation and receive offloads off on `interface` (SIOCETHTOOL, no ethtool binary
+// needed). The veth test bed does it on both ends; on a real link it is the user's step.
+Result<void> disable_offloads(const std::string& interface);
+
 // Root, and the `ip` and `nft` programs. The error is one line saying what is missing.
 Result<void> check_veth_requirements();
 

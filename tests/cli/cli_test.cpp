@@ -39,6 +39,13 @@ TEST(Cli, HelpAndVersion) {
   EXPECT_NE(r.out.find("run PATH..."), std::string::npos);
   EXPECT_EQ(cli({"run", "--help"}).status, 0);
   EXPECT_NE(cli({"help", "check"}).out.find("synack check"), std::string::npos);
+  // `synack help X` shows X's usage for every command the main help lists.
+  for (const char* command : {"run", "check", "list", "report", "fuzz", "replay", "diff", "agent"}) {
+    auto h = cli({"help", command});
+    EXPECT_EQ(h.status, 0) << command << ": " << h.err;
+    EXPECT_NE(h.out.find(std::string("synack ") + command), std::string::npos) << command << ": " << h.out;
+  }
+  EXPECT_EQ(cli({"help", "nonesuch"}).status, 2);
   EXPECT_EQ(cli({"--version"}).status, 0);
 }
 

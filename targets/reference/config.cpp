@@ -54,7 +54,27 @@ Result<StackConfig> StackConfig::from_profile(std::string_view name) {
     c.drop_syn_fin = true;
     c.delay_fin_ack = true;
     c.pingpong = true;
-    c.ack_unsent_data_reply = false;
+    c.ack_unsent_data_reply = true;            // 6.18: tcp_ack -> tcp_send_challenge_ack ...
+    c.ack_unsent_data_rate_limited = true;     // ... limited by tcp_invalid_ratelimit
+    c.rto_estimator = RtoEstimator::Linux;
+    c.delayed_ack_before_data = 4 * kMillis;   // icsk_ack.ato = 0 before data: the next jiffy
+    c.tail_loss_probe = true;
+    c.synrecv_ack_check_first = true;
+    c.synrecv_syn_resets = true;
+    c.child_fresh_ratelimit = true;
+    c.synrecv_rst_econnreset = true;
+    c.syn_unacceptable_ack_retry = 8 * kMillis;  // TCP_TIMEOUT_MIN at HZ=250
+    c.simultaneous_synack_acked = true;
+    c.simultaneous_synack_keeps_timer = true;
+    c.psh_at_write_end = true;
+    c.push_chunk_segments = 2;
+    c.shutdown_in_syn_sent_disconnects = true;
+    c.shutdown_in_syn_received_deferred = true;
+    c.rst_acceptable_seq = true;
+    c.time_wait_fd_reports_close = true;
+    c.failed_connect_unbinds = true;
+    c.sender_sws_minshall_only = true;
+    c.reset_keeps_accept_queue = true;
     c.old_ack_window_bytes_acked = true;
     c.icmp_errors = IcmpErrorModel::Linux;     // tcp_v4_err, tcp_v6_err, tcp_req_err
     c.icmp_seq_check = IcmpSeqCheck::Inclusive;
@@ -281,6 +301,27 @@ const std::vector<KeySpec>& key_specs() {
       {"delay_fin_ack", boolean(&StackConfig::delay_fin_ack)},
       {"pingpong", boolean(&StackConfig::pingpong)},
       {"ack_unsent_data_reply", boolean(&StackConfig::ack_unsent_data_reply)},
+      {"ack_unsent_data_rate_limited", boolean(&StackConfig::ack_unsent_data_rate_limited)},
+      {"rto_estimator", choice(&StackConfig::rto_estimator,
+                               {{"rfc6298", RtoEstimator::Rfc6298}, {"linux", RtoEstimator::Linux}})},
+      {"delayed_ack_before_data_ms", millis(&StackConfig::delayed_ack_before_data, 0, 499)},
+      {"tail_loss_probe", boolean(&StackConfig::tail_loss_probe)},
+      {"synrecv_ack_check_first", boolean(&StackConfig::synrecv_ack_check_first)},
+      {"synrecv_syn_resets", boolean(&StackConfig::synrecv_syn_resets)},
+      {"child_fresh_ratelimit", boolean(&StackConfig::child_fresh_ratelimit)},
+      {"synrecv_rst_econnreset", boolean(&StackConfig::synrecv_rst_econnreset)},
+      {"syn_unacceptable_ack_retry_ms", millis(&StackConfig::syn_unacceptable_ack_retry, 0, 60000)},
+      {"simultaneous_synack_acked", boolean(&StackConfig::simultaneous_synack_acked)},
+      {"simultaneous_synack_keeps_timer", boolean(&StackConfig::simultaneous_synack_keeps_timer)},
+      {"psh_at_write_end", boolean(&StackConfig::psh_at_write_end)},
+      {"push_chunk_segments", integer(&StackConfig::push_chunk_segments, 0, 1000)},
+      {"shutdown_in_syn_sent_disconnects", boolean(&StackConfig::shutdown_in_syn_sent_disconnects)},
+      {"shutdown_in_syn_received_deferred", boolean(&StackConfig::shutdown_in_syn_received_deferred)},
+      {"rst_acceptable_seq", boolean(&StackConfig::rst_acceptable_seq)},
+      {"time_wait_fd_reports_close", boolean(&StackConfig::time_wait_fd_reports_close)},
+      {"failed_connect_unbinds", boolean(&StackConfig::failed_connect_unbinds)},
+      {"sender_sws_minshall_only", boolean(&StackConfig::sender_sws_minshall_only)},
+      {"reset_keeps_accept_queue", boolean(&StackConfig::reset_keeps_accept_queue)},
       {"old_ack_window_bytes_acked", boolean(&StackConfig::old_ack_window_bytes_acked)},
       {"ephemeral_port_first", integer(&StackConfig::ephemeral_port_first, 1, 65535)},
       {"ephemeral_port_last", integer(&StackConfig::ephemeral_port_last, 1, 65535)},

@@ -70,6 +70,13 @@ enum class IcmpSeqCheck : std::uint8_t {
   Inclusive,  // SND.UNA <= SEG.SEQ <= SND.NXT (Linux's between(seq, snd_una, snd_nxt))
 };
 
+// How the retransmission timeout follows RTT samples.
+enum class RtoEstimator : std::uint8_t {
+  Rfc6298,  // RFC 6298 §2: RTO = max(rto_min, SRTT + max(G, 4·RTTVAR))
+  Linux,    // tcp_rtt_estimator/__tcp_set_rto: RTO = SRTT + RTTVAR', where rto_min is a floor
+            // of the variance term RTTVAR' (so RTO >= SRTT + rto_min), which decays once per RTT
+};
+
 struct StackConfig {
   std::string profile = "rfc";  // name of the profile the values started from
 
@@ -168,6 +175,54 @@ struct StackConfig {
                                            // segments without TSopt (Linux accepts them)
   bool synack_on_duplicate_syn = false;    // SYN-RECEIVED answers a repeated SYN with the SYN-ACK
                                            // (BSD, Linux) instead of RFC 9293's plain ACK
+  // Measured with `synack diff --fuzz` against Linux 6.18 (session 4; README of the reference).
+  // Timers and RTT (acknowledgment.cpp, timers.cpp, receive.cpp):
+  RtoEstimator rto_estimator = RtoEstimator::Rfc6298;
+  Micros delayed_ack_before_data = 0;      // delayed-ACK timeout while no data has been received
+                                           // (a FIN's ACK); 0: delayed_ack. Linux: its ato is 0
+                                           // until the first data, so the next tick (4 ms)
+  bool tail_loss_probe = false;            // RFC 8985 §7 (RACK-TLP) probe before the RTO (Linux
+                                           // with SACK)
+  // Segment arrival (segment_arrival.cpp):
+  bool synrecv_ack_check_first = false;    // passive SYN-RECEIVED: an unacceptable ACK is answered
+                                           // <SEQ=SEG.ACK><CTL=RST> before the sequence check,
+                                           // and the half-open connection stays (tcp_check_req)
+  bool synrecv_syn_resets = false;         // passive SYN-RECEIVED: an in-window SYN draws
+                                           // <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> and drops the
+                                           // half-open connection (RFC 9293: back to LISTEN, silent)
+  bool ack_unsent_data_rate_limited = false;  // the ACK to an ACK of unsent data goes through the
+                                              // per-connection challenge-ACK interval
+  bool child_fresh_ratelimit = false;      // a passive connection's challenge/out-of-window ACK
+                                           // interval starts afresh when it is established
+  bool synrecv_rst_econnreset = false;     // a RST in an active SYN-RECEIVED reports ECONNRESET
+                                           // (RFC 9293: "connection refused")
+  Micros syn_unacceptable_ack_retry = 0;   // SYN-SENT: after an unacceptable ACK, retransmit the
+                                           // SYN this soon if it has not been retransmitted yet
+                                           // (Linux TCP_TIMEOUT_MIN, 2 jiffies); 0: no change
+  bool simultaneous_synack_acked = false;  // simultaneous open: the peer's SYN-ACK in SYN-RECEIVED
+                                           // draws an immediate ACK
+  bool simultaneous_synack_keeps_timer = false;  // simultaneous open: sending the SYN-ACK does not
+                                                 // restart the retransmission timer of the SYN
+  // Output and the socket calls (output.cpp, socket_api.cpp):
+  bool psh_at_write_end = false;           // PSH marks where a send() ended, kept on
+                                           // retransmission (RFC: PSH when the buffer empties)
+  int push_chunk_segments = 0;             // also mark PSH every N·MSS within one write (Linux 2)
+  bool shutdown_in_syn_sent_disconnects = false;  // shutdown() in SYN-SENT deletes the TCB silently
+                                                  // and returns 0 (Linux tcp_disconnect)
+  bool shutdown_in_syn_received_deferred = false;  // shutdown(SHUT_WR) in SYN-RECEIVED sends no
+                                                   // FIN and keeps the state (Linux tcp_shutdown)
+  bool rst_acceptable_seq = false;         // an abort's RST (and ACKs) use SND.UNA+SND.WND when
+                                           // SND.NXT is beyond the peer's window
+                                           // (tcp_acceptable_seq; RFC 9293: SND.NXT)
+  bool time_wait_fd_reports_close = false;  // the descriptor of a connection in TIME-WAIT reports
+                                            // CLOSE (Linux hands the pair to a timewait sock)
+  bool failed_connect_unbinds = false;     // a failed connect() releases the ephemeral port, so
+                                           // bind() is allowed again
+  bool sender_sws_minshall_only = false;   // a window-limited segment may be short whenever
+                                           // Minshall's Nagle allows (no MUST-38 sender SWS test)
+  bool reset_keeps_accept_queue = false;   // a connection reset while waiting for accept() stays
+                                           // in the queue; accept() returns it, CLOSED, with its error
+
   // Explicit Congestion Notification (RFC 3168; RFC 9293 SHLD-8).
   bool ecn_passive = true;   // answer an ECN-setup SYN (ECE+CWR) with an ECN-setup SYN-ACK (ECE)
   bool ecn_active = false;   // send an ECN-setup SYN on connect() (Linux net.ipv4.tcp_ecn=2: off)

@@ -196,6 +196,14 @@ struct Tcb {
   Micros last_data_sent = 0;          // when payload was last sent
   Micros last_ack_recv = 0;           // when an ACK was last received
 
+  // Linux-profile behaviours (config.h, "Measured with synack diff --fuzz"). Fields for the RTT
+  // estimator and timers:
+  // (end of RTT estimator and timer fields)
+  // Fields for segment arrival:
+  // (end of segment arrival fields)
+  // Fields for output and socket calls:
+  // (end of output and socket call fields)
+
   // Bookkeeping for the invariant checker.
   std::uint64_t bytes_delivered = 0;  // bytes moved into recv_buf over the connection's life
   std::uint64_t bytes_read = 0;       // bytes the user read out of recv_buf

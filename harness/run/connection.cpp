@@ -142,6 +142,11 @@ void compare_options(const script::PacketSpec& spec, const net::Segment& seg, Co
 
 }  // namespace
 
+std::uint32_t outbound_relative_seq(const net::Segment& seg, const Connection& conn) {
+  if (seg.has(net::flag::RST) && seg.has(net::flag::ACK) && seg.seq == 0) return 0;
+  return seg.seq - conn.isn_on(seg.sport);
+}
+
 net::Segment build_inbound(const script::PacketSpec& spec, Connection& conn,
                            const targets::Network& network, std::uint16_t default_stack_port) {
   net::Segment s;
@@ -229,7 +234,7 @@ std::vector<std::string> match_outbound(const script::PacketSpec& spec, const ne
     conn.stack_isn = seg.seq - spec.seq_start;
     conn.stack_port = seg.sport;
   }
-  const std::uint32_t rel_seq = seg.seq - conn.isn_on(seg.sport);
+  const std::uint32_t rel_seq = outbound_relative_seq(seg, conn);
   if (rel_seq != spec.seq_start)
     diffs.push_back("seq " + std::to_string(rel_seq) + ", expected " + std::to_string(spec.seq_start));
   if (seg.payload.size() != spec.payload_len)
@@ -272,7 +277,7 @@ net::Segment relative_view(const net::Segment& seg, const Connection& conn, bool
   net::Segment rel = seg;
   const std::uint32_t isn = conn.isn_on(outbound ? seg.sport : seg.dport);
   if (outbound) {
-    rel.seq = seg.seq - isn;
+    rel.seq = outbound_relative_seq(seg, conn);
   } else {
     if (seg.has(net::flag::ACK)) rel.ack = seg.ack - isn;
     for (auto& o : rel.options) {

@@ -46,6 +46,12 @@ std::vector<std::uint8_t> stream_bytes(std::uint64_t offset, std::size_t length)
 std::uint16_t parse_flags(const std::string& flags);  // "S." -> SYN|ACK; "-" -> 0
 std::string script_flags(std::uint16_t flags);        // SYN|ACK -> "S."; 0 -> "-" (parse_flags' inverse)
 
+// The sequence number of a segment the stack sent, as the script writes it: relative to the
+// stack's ISN on that port. One exception: a RST with ACK whose wire sequence number is 0 is RFC
+// 9293 3.10.7's reply to a segment without ACK, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>; its
+// zero belongs to no sequence space, so it stays 0 (relative 0, the ISN itself, matches too).
+std::uint32_t outbound_relative_seq(const net::Segment& seg, const Connection& conn);
+
 // Builds the wire segment for an inbound '<' line (and learns the peer ISN from a SYN).
 net::Segment build_inbound(const script::PacketSpec& spec, Connection& conn,
                            const targets::Network& network, std::uint16_t default_stack_port);

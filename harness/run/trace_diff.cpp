@@ -139,15 +139,22 @@ const char* diff_class_name(DiffClass c) {
 
 std::vector<Step> steps_of(const Trace& trace) {
   std::vector<Step> steps;
+  Micros last_stimulus = 0;
   for (const TraceEntry& e : trace.entries) {
     Step s;
     switch (e.kind) {
       case TraceEntry::Kind::Observed: s.kind = Step::Kind::Segment; break;
       case TraceEntry::Kind::Malformed: s.kind = Step::Kind::Malformed; break;
       case TraceEntry::Kind::CallReturn: s.kind = Step::Kind::CallReturn; break;
+      case TraceEntry::Kind::Injected:
+      case TraceEntry::Kind::CallStart:
+      case TraceEntry::Kind::Command:
+        last_stimulus = e.time;
+        continue;
       default: continue;
     }
     s.time = e.time;
+    s.since = last_stimulus;
     s.line = e.line;
     s.text = e.text;
     if (s.kind == Step::Kind::Segment) parse_segment_text(s);
@@ -167,7 +174,6 @@ std::string Divergence::summary() const {
 
 std::optional<Divergence> first_divergence(const Trace& trace_a, const Trace& trace_b, const DiffOptions& options) {
   const std::vector<Step> a = steps_of(trace_a), b = steps_of(trace_b);
-  Micros previous_a = 0, previous_b = 0;
   for (std::size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
     Divergence d;
     d.index = i;
@@ -177,10 +183,8 @@ std::optional<Divergence> first_divergence(const Trace& trace_a, const Trace& tr
       d.classes = {DiffClass::Missing};
       return d;
     }
-    d.classes = compare_steps(a[i], b[i], a[i].time - previous_a, b[i].time - previous_b, options);
+    d.classes = compare_steps(a[i], b[i], a[i].time - a[i].since, b[i].time - b[i].since, options);
     if (!d.classes.empty()) return d;
-    previous_a = a[i].time;
-    previous_b = b[i].time;
   }
   return std::nullopt;
 }

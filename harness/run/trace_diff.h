@@ -23,6 +23,9 @@ struct Step {
   enum class Kind { Segment, Malformed, CallReturn };
   Kind kind = Kind::Segment;
   Micros time = 0;
+  Micros since = 0;       // when the last thing the script did before it happened (a segment it
+                          // injected, a call it started): the step's timing is time - since, so
+                          // a late timer is not charged to the step after it
   int line = 0;           // script line (0: a segment no script line expected)
   std::string text;       // as the trace shows it (relative numbers)
   // Segment fields, parsed from the relative text.

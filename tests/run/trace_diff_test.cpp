@@ -126,6 +126,30 @@ TEST(TraceDiff, TimingDiffersBeyondTheToleranceOnly) {
   EXPECT_FALSE(first_divergence(with_ack_at(200'000), with_ack_at(40'000), no_timing));
 }
 
+TraceEntry call_started(Micros time, int line, const std::string& text) {
+  TraceEntry e = returned(time, line, text);
+  e.kind = TraceEntry::Kind::CallStart;
+  return e;
+}
+
+// A step is timed from the last thing the script did before it, not from the step before it: a
+// timer that fires late on one stack is its own difference, not the next step's.
+TEST(TraceDiff, AStepIsTimedFromTheScriptsLastActionNotFromALateTimer) {
+  auto with_retransmission_at = [](Micros t) {
+    return trace_of({call_started(0, 3, "connect(3, ..., ...)"), sent(100, 4, "Flags [S], seq 0, win 100, length 0"),
+                     sent(t, 5, "Flags [S], seq 0, win 100, length 0"), call_started(3'257'000, 6, "getsockopt(3, ...)"),
+                     returned(3'257'050, 6, "getsockopt() = 0")});
+  };
+  // The retransmission 80 ms late is within 12.5 % of its 3 s; the call after it returns at once
+  // on both (it was charged the 80 ms when steps were timed from the step before).
+  EXPECT_FALSE(first_divergence(with_retransmission_at(3'000'000), with_retransmission_at(3'080'000)));
+  // 500 ms late is a timing difference of the retransmission itself.
+  const auto d = first_divergence(with_retransmission_at(3'000'000), with_retransmission_at(3'500'000));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->classes, std::vector<DiffClass>{DiffClass::Timing});
+  EXPECT_EQ(d->a->line, 5);
+}
+
 TEST(TraceDiff, BracketsInsideFieldsDoNotSplitThem) {
   const auto steps = steps_of(trace_of({sent(0, 4,
       "Flags [S.], seq 0, ack 1, win 100, options [mss 1460,opt-99:ab [bad len 9]], length 0, ip options [lsrr ptr 4 [192.0.2.7, 198.51.100.1]]")}));

@@ -252,6 +252,14 @@ class HtmlWriter {
            << "</div>\n";
     }
     if (s.verdict.failure) failure_block(*s.verdict.failure);
+    // Attempts that failed before the last one (--retries on a real-clock target).
+    for (std::size_t i = 0; i < s.earlier_attempts.size(); ++i) {
+      const run::Verdict& a = s.earlier_attempts[i];
+      out_ << "<div class=\"reason\"><b>" << (s.flaky() ? "flaky, " : "") << "attempt " << i + 1 << " of "
+           << s.earlier_attempts.size() + 1 << ": " << status_label(a.status) << "</b> "
+           << escape_markup(a.failure ? "line " + std::to_string(a.failure->line) + ": " + a.failure->message : a.reason)
+           << "</div>\n";
+    }
     std::string svg = ladder_svg(s, options_.ladder);
     // Inline SVG in HTML needs no namespace declaration; dropping it keeps the page free of URLs.
     const std::string xmlns = " xmlns=\"http://www.w3.org/2000/svg\"";

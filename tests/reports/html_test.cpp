@@ -288,6 +288,14 @@ TEST(Html, FailureShowsExpectedAndActualSideBySideAndThePcapLink) {
   EXPECT_EQ(html.find("id=\"comparison\""), std::string::npos);  // one target: nothing to compare
 }
 
+// A pass after a failed attempt (--retries) says so, with the attempt's failure.
+TEST(Html, AFlakyPassShowsItsFailedAttempt) {
+  run::RunResult r = reference_run();
+  r.scripts[0].earlier_attempts = {rst_failure().verdict};
+  const std::string html = to_html({r}, options());
+  EXPECT_NE(html.find("<b>flaky, attempt 1 of 2: fail</b> line 12: flags differ"), std::string::npos);
+}
+
 TEST(Html, EscapesScriptDerivedTextAndReferencesNothingExternal) {
   const std::string html = to_html({reference_run(), kernel_run()}, options());
   EXPECT_EQ(count_of(html, "<script"), 1u);  // only the report's own inline script

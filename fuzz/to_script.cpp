@@ -111,7 +111,7 @@ std::string outbound_line(const net::Segment& sent, Mirror& m) {
   if (s.has(net::flag::SYN)) m.stack_isn = s.seq;  // written as relative 0
   const std::uint32_t isn = m.stack_isn.value_or(0);
   p.flags = run::script_flags(s.flags);
-  p.seq_start = s.seq - isn;
+  p.seq_start = run::is_unnumbered_rst(s) ? 0 : s.seq - isn;  // as the executor reads it
   p.payload_len = static_cast<std::uint32_t>(s.payload.size());
   p.seq_end = p.seq_start + p.payload_len;
   if (s.has(net::flag::ACK)) p.ack = s.ack;

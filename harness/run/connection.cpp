@@ -143,7 +143,7 @@ void compare_options(const script::PacketSpec& spec, const net::Segment& seg, Co
 }  // namespace
 
 std::uint32_t outbound_relative_seq(const net::Segment& seg, const Connection& conn) {
-  if (seg.has(net::flag::RST) && seg.has(net::flag::ACK) && seg.seq == 0) return 0;
+  if (is_unnumbered_rst(seg)) return 0;
   return seg.seq - conn.isn_on(seg.sport);
 }
 

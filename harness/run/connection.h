@@ -51,6 +51,9 @@ std::string script_flags(std::uint16_t flags);        // SYN|ACK -> "S."; 0 -> "
 // 9293 3.10.7's reply to a segment without ACK, <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>; its
 // zero belongs to no sequence space, so it stays 0 (relative 0, the ISN itself, matches too).
 std::uint32_t outbound_relative_seq(const net::Segment& seg, const Connection& conn);
+inline bool is_unnumbered_rst(const net::Segment& seg) {
+  return seg.has(net::flag::RST) && seg.has(net::flag::ACK) && seg.seq == 0;
+}
 
 // Builds the wire segment for an inbound '<' line (and learns the peer ISN from a SYN).
 net::Segment build_inbound(const script::PacketSpec& spec, Connection& conn,

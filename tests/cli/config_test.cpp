@@ -103,6 +103,10 @@ TEST(Config, WrongTypes) {
 TEST(Config, OutOfRange) {
   EXPECT_EQ(error_of("[run]\njobs = 0\n"), "synack.toml:2:8: run.jobs: expected an integer 1..256, found 0");
   EXPECT_EQ(error_of("[run]\njobs = 257\n"), "synack.toml:2:8: run.jobs: expected an integer 1..256, found 257");
+  EXPECT_EQ(error_of("[run]\nretries = 11\n"), "synack.toml:2:11: run.retries: expected an integer 0..10, found 11");
+  auto retries = parse_config("[run]\nretries = 2\n", "synack.toml");
+  ASSERT_TRUE(retries) << retries.error().message;
+  EXPECT_EQ(retries->retries, 2);
   EXPECT_EQ(error_of("[script]\ntolerance_usecs = -1\n"),
             "synack.toml:2:19: script.tolerance_usecs: expected an integer >= 0, found -1");
   EXPECT_EQ(error_of("[script]\ntolerance_percent = 100.5\n"),
@@ -117,14 +121,14 @@ TEST(Config, UnknownTablesKeysAndTargets) {
   EXPECT_EQ(error_of("[runn]\njobs = 2\n"),
             "synack.toml:1:2: runn: expected one of the tables run|script|target, found unknown key");
   EXPECT_EQ(error_of("[run]\njobs = 2\njbos = 3\n"),
-            "synack.toml:3:1: run.jbos: expected one of the keys target|jobs|filter|json|junit, found unknown key");
+            "synack.toml:3:1: run.jbos: expected one of the keys target|jobs|retries|filter|json|junit, found unknown key");
   EXPECT_EQ(error_of("[script]\ntolerance = 3\n"),
             "synack.toml:2:1: script.tolerance: expected one of the keys tolerance_usecs|tolerance_percent, "
             "found unknown key");
   EXPECT_EQ(error_of("[target.smoltcp]\nprofile = \"rfc\"\n"),
             "synack.toml:1:9: target.smoltcp: expected one of the targets reference|kernel|remote, found unknown target");
   EXPECT_EQ(error_of("[run.extra]\n"),
-            "synack.toml:1:6: run.extra: expected one of the keys target|jobs|filter|json|junit, found unknown key");
+            "synack.toml:1:6: run.extra: expected one of the keys target|jobs|retries|filter|json|junit, found unknown key");
   EXPECT_EQ(error_of("verbose = true\n"),
             "synack.toml:1:1: verbose: expected one of the tables run|script|target, found unknown key");
 }

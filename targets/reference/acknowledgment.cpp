@@ -29,10 +29,59 @@ void Stack::update_rto(Tcb& tcb, Micros r) {
   tcb.backoff = 0;
 }
 
+namespace {
+
+// Linux's tcp_rtt_estimator and __tcp_set_rto (rto_estimator = linux) for a sample `m` taken
+// by an ACK that moves SND.UNA to `una`. The variance term is floored at rto_min, so the RTO is
+// at least SRTT + rto_min (RFC 6298 floors the sum instead). The floor is re-applied and the term
+// decays by a quarter only once per window of data (rttvar_window_end), and a falling RTT lowers
+// the deviation with a gain of 1/32 rather than 1/4.
+void linux_rtt_estimator(Tcb& tcb, Micros m, std::uint32_t una, const StackConfig& cfg) {
+  if (tcb.srtt8 == 0) {
+    // First sample: SRTT = m, 4·mdev = 2·m, so the RTO is 3·m unless rto_min is larger.
+    tcb.srtt8 = m * 8;
+    tcb.mdev4 = m * 2;
+    tcb.rttvar_floor = std::max(tcb.mdev4, cfg.rto_min);
+    tcb.mdev4_max = tcb.rttvar_floor;
+    tcb.rttvar_window_end = tcb.snd_nxt;
+  } else {
+    Micros err = m - tcb.srtt8 / 8;
+    tcb.srtt8 += err;  // SRTT = 7/8 SRTT + 1/8 m
+    if (err < 0) {
+      err = -err - tcb.mdev4 / 4;
+      if (err > 0) err /= 8;  // the RTT fell: gain 1/32, so the RTO does not grow on it
+    } else {
+      err -= tcb.mdev4 / 4;
+    }
+    tcb.mdev4 += err;  // mdev = 3/4 mdev + 1/4 |error|
+    if (tcb.mdev4 > tcb.mdev4_max) {
+      tcb.mdev4_max = tcb.mdev4;
+      tcb.rttvar_floor = std::max(tcb.rttvar_floor, tcb.mdev4_max);
+    }
+    if (seq_gt(una, tcb.rttvar_window_end)) {
+      if (tcb.mdev4_max < tcb.rttvar_floor) tcb.rttvar_floor -= (tcb.rttvar_floor - tcb.mdev4_max) / 4;
+      tcb.rttvar_window_end = tcb.snd_nxt;
+      tcb.mdev4_max = cfg.rto_min;
+    }
+  }
+  tcb.srtt8 = std::max<Micros>(tcb.srtt8, 1);
+  tcb.srtt = tcb.srtt8 / 8;    // as tcpi_rtt shows it
+  tcb.rttvar = tcb.mdev4 / 4;  // as tcpi_rttvar shows it
+  tcb.have_rtt = true;
+  tcb.rto = std::min(tcb.srtt + tcb.rttvar_floor, cfg.rto_max);  // tcp_bound_rto
+  tcb.backoff = 0;
+}
+
+}  // namespace
+
 void Stack::take_rtt_sample(Tcb& tcb, std::uint32_t ack) {
   if (!tcb.rtt_timing || seq_lt(ack, tcb.rtt_seq)) return;
   tcb.rtt_timing = false;
-  update_rto(tcb, now_ - tcb.rtt_start);
+  if (cfg_.rto_estimator == RtoEstimator::Linux) {
+    linux_rtt_estimator(tcb, now_ - tcb.rtt_start, ack, cfg_);
+  } else {
+    update_rto(tcb, now_ - tcb.rtt_start);
+  }
 }
 
 void Stack::acknowledge(Tcb& tcb, std::uint32_t ack, bool grow_cwnd) {
@@ -46,7 +95,21 @@ void Stack::acknowledge(Tcb& tcb, std::uint32_t ack, bool grow_cwnd) {
   if (tcb.fin_queued && seq_gt(ack, tcb.fin_seq)) --acked;  // the FIN
   tcb.send_buf.consume(std::min<std::size_t>(acked, tcb.send_buf.size()));
   take_rtt_sample(tcb, ack);
+  if (!tcb.syn_acked() && !tcb.have_rtt && cfg_.rto_estimator == RtoEstimator::Linux) {
+    // Linux's tcp_init_metrics: a handshake that gave no RTT sample (its SYN-ACK was sent more
+    // than once) starts with a 3 s RTO (TCP_TIMEOUT_FALLBACK; RFC 6298 §5.7 asks for this only
+    // after the timer expired).
+    trace(&tcb, "profile: no RTT sample from the handshake, RTO 3 s (Linux tcp_init_metrics)");
+    tcb.rto = std::min(3 * kMicrosPerSecond, cfg_.rto_max);
+    tcb.backoff = 0;
+  }
   tcb.snd_una = ack;
+  // RFC 8985 §7.4 (Linux's tcp_process_tlp_ack): the loss probe's episode ends when its new data
+  // is acknowledged, or an ACK goes beyond what was sent when a resending probe went out.
+  if (tcb.tlp_in_progress && seq_ge(ack, tcb.tlp_end) &&
+      (!tcb.tlp_retransmitted || seq_gt(ack, tcb.tlp_end))) {
+    tcb.tlp_in_progress = false;
+  }
   if (tcb.rtx_active && seq_lt(tcb.rtx_nxt, tcb.snd_una)) tcb.rtx_nxt = tcb.snd_una;
   tcb.retries = 0;
   tcb.soft_error = 0;  // the path works again: a remembered ICMP error is stale (Linux's tcp_ack)
@@ -79,6 +142,11 @@ void Stack::acknowledge(Tcb& tcb, std::uint32_t ack, bool grow_cwnd) {
 }
 
 void Stack::handle_duplicate_ack(Tcb& tcb) {
+  // RFC 8985 §7.4: a duplicate ACK for just what the resending probe covered means the original
+  // and the probe both arrived: no loss, the episode ends.
+  if (tcb.tlp_in_progress && tcb.tlp_retransmitted && seq_ge(tcb.snd_una, tcb.tlp_end)) {
+    tcb.tlp_in_progress = false;
+  }
   ++tcb.dupacks;
   const std::uint32_t mss = tcb.snd_mss;
   if (tcb.dupacks == cfg_.dupack_threshold && !tcb.in_recovery) {

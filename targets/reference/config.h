@@ -206,7 +206,9 @@ struct StackConfig {
   // Output and the socket calls (output.cpp, socket_api.cpp):
   bool psh_at_write_end = false;           // PSH marks where a send() ended, kept on
                                            // retransmission (RFC: PSH when the buffer empties)
-  int push_chunk_segments = 0;             // also mark PSH every N·MSS within one write (Linux 2)
+  int push_chunk_segments = 0;             // also PSH every Nth new segment of one output burst,
+                                           // counted from a write's end (Linux 2: GSO bursts of
+                                           // two segments); not kept on retransmission
   bool shutdown_in_syn_sent_disconnects = false;  // shutdown() in SYN-SENT deletes the TCB silently
                                                   // and returns 0 (Linux tcp_disconnect)
   bool shutdown_in_syn_received_deferred = false;  // shutdown(SHUT_WR) in SYN-RECEIVED sends no

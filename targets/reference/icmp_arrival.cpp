@@ -267,9 +267,12 @@ void Stack::icmp_rto_revert(Tcb& tcb) {
   const Micros sent_at = tcb.rexmt_at - tcb.rto;
   --tcb.backoff;
   constexpr Micros G = kMillis;
-  const Micros base = tcb.have_rtt
-                          ? std::clamp(tcb.srtt + std::max(G, 4 * tcb.rttvar), cfg_.rto_min, cfg_.rto_max)
-                          : cfg_.rto_initial;
+  Micros base = cfg_.rto_initial;
+  if (tcb.have_rtt && cfg_.rto_estimator == RtoEstimator::Linux) {
+    base = std::min(tcb.srtt + tcb.rttvar_floor, cfg_.rto_max);  // __tcp_set_rto, tcp_bound_rto
+  } else if (tcb.have_rtt) {
+    base = std::clamp(tcb.srtt + std::max(G, 4 * tcb.rttvar), cfg_.rto_min, cfg_.rto_max);
+  }
   Micros rto = base;
   for (int i = 0; i < tcb.backoff && rto < cfg_.rto_max; ++i) rto *= 2;
   tcb.rto = std::min(rto, cfg_.rto_max);

@@ -124,7 +124,7 @@ std::uint16_t Stack::advertised_window(Tcb& tcb, bool syn) {
     if (cfg_.round_window_to_mss) {
       // Linux: a multiple of the segment size it expects to receive (TS shrinks it; a SYN
       // does not know yet whether TS will be used).
-      const bool ts = tcb.state == State::SynReceived && tcb.ts_ok;
+      const bool ts = tcb.state != State::SynSent && tcb.ts_ok;
       const std::uint32_t mss = tcb.rcv_mss - (ts ? 12u : 0u);
       if (w > mss) w -= w % mss;
     }
@@ -170,8 +170,9 @@ void Stack::emit(Tcb& tcb, net::Segment seg) {
 void Stack::emit_raw(net::Segment seg) { out_.push_back(Emitted{now_, std::move(seg)}); }
 
 void Stack::send_syn(Tcb& tcb) {
-  // SYN (active open) or SYN-ACK (passive open, or simultaneous open in SYN-RECEIVED).
-  const bool syn_ack = tcb.state == State::SynReceived;
+  // SYN (active open) or SYN-ACK (passive open, or simultaneous open in SYN-RECEIVED; also
+  // its retransmission after close() moved the connection on to FIN-WAIT-1 or LAST-ACK).
+  const bool syn_ack = tcb.state != State::SynSent;
   net::Segment s = make_segment(tcb, tcb.iss, syn_ack ? flag::SYN | flag::ACK : flag::SYN);
   // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR, an ECN-setup SYN-ACK ECE alone; the
   // IP header of either stays not-ECT.
@@ -190,8 +191,19 @@ void Stack::send_syn(Tcb& tcb) {
   emit(tcb, std::move(s));
 }
 
+std::uint32_t Stack::acceptable_seq(const Tcb& tcb) const {
+  // RFC 9293 puts SND.NXT in every ACK and abort RST. Linux (tcp_acceptable_seq) uses the right
+  // edge of the peer's window, SND.UNA + SND.WND, when SND.NXT lies beyond it by a scale unit or
+  // more, so that the peer finds the segment acceptable.
+  if (!cfg_.rst_acceptable_seq) return tcb.snd_nxt;
+  const std::uint32_t wnd_end = tcb.snd_una + tcb.snd_wnd;
+  if (seq_ge(wnd_end, tcb.snd_nxt)) return tcb.snd_nxt;
+  if (tcb.wscale_ok && tcb.snd_nxt - wnd_end < (1u << tcb.rcv_shift)) return tcb.snd_nxt;
+  return wnd_end;
+}
+
 void Stack::send_ack(Tcb& tcb) {
-  net::Segment s = make_segment(tcb, tcb.snd_nxt, flag::ACK);
+  net::Segment s = make_segment(tcb, acceptable_seq(tcb), flag::ACK);
   s.window = advertised_window(tcb, false);
   add_data_options(tcb, s);
   emit(tcb, std::move(s));
@@ -200,7 +212,7 @@ void Stack::send_ack(Tcb& tcb) {
 void Stack::send_rst(Tcb& tcb) {
   // An abort: <SEQ=SND.NXT><CTL=RST> (RFC 9293 §3.10.5 ABORT); Linux and BSD also set ACK.
   const std::uint16_t flags = cfg_.abort_rst_has_ack ? flag::RST | flag::ACK : flag::RST;
-  net::Segment s = make_segment(tcb, tcb.snd_nxt, flags);
+  net::Segment s = make_segment(tcb, acceptable_seq(tcb), flags);
   s.window = advertised_window(tcb, false);
   add_data_options(tcb, s);
   emit(tcb, std::move(s));
@@ -229,27 +241,88 @@ void Stack::send_reset_for(const net::Segment& seg) {
   emit_raw(std::move(r));
 }
 
+bool Stack::linux_holds_window_split(const Tcb& tcb, std::uint32_t pass_start,
+                                     std::uint32_t flight) const {
+  // A window-limited piece shorter than the MSS (sender_sws_minshall_only). Linux has no RFC 9293
+  // §3.8.6.2.1 sender SWS test: tcp_mss_split_point sends the piece of an skb longer than one
+  // MSS that fits the window unless Nagle-Minshall holds it (tcp_nagle_check: a small segment is
+  // unacknowledged); an skb of at most one MSS goes only whole (tcp_snd_wnd_test). The skb at
+  // SND.NXT began where this pass began, or at the end of an earlier write, if later.
+  if (flight == 0) return false;  // nothing will be acknowledged: send rather than stall
+  const bool minshall = seq_gt(tcb.snd_sml, tcb.snd_una) && seq_le(tcb.snd_sml, tcb.snd_nxt);
+  if (!tcb.opts.nodelay && minshall) return true;
+  std::uint32_t skb_start = pass_start;
+  for (const std::uint32_t mark : tcb.push_marks) {
+    if (seq_le(mark, tcb.snd_nxt) && seq_gt(mark, skb_start)) skb_start = mark;
+  }
+  std::uint32_t skb_end = tcb.data_seq() + static_cast<std::uint32_t>(tcb.send_buf.size());
+  for (const std::uint32_t mark : tcb.push_marks) {
+    if (seq_gt(mark, tcb.snd_nxt) && seq_lt(mark, skb_end)) skb_end = mark;
+  }
+  return skb_end - skb_start <= tcb.snd_mss;
+}
+
 std::uint32_t Stack::effective_window(const Tcb& tcb) const {
   return std::min(tcb.snd_wnd, tcb.cwnd);
 }
 
+void Stack::mark_push(Tcb& tcb, std::uint32_t end_before, std::uint32_t end_after) {
+  // Linux's tcp_push marks PSH on the tail skb at the end of every send(). A write whose bytes
+  // join a tail skb not yet sent (data still queued behind SND.NXT) extends that skb, so its PSH
+  // moves to the new end; otherwise the write starts a new skb with its own mark.
+  auto& m = tcb.push_marks;
+  std::erase_if(m, [&](std::uint32_t mark) { return seq_le(mark, tcb.snd_una); });
+  if (!m.empty() && m.back() == end_before && seq_lt(tcb.snd_nxt, end_before)) {
+    m.back() = end_after;
+  } else {
+    m.push_back(end_after);
+  }
+}
+
+bool Stack::covers_push_mark(const Tcb& tcb, std::uint32_t seq, std::uint32_t end) const {
+  for (const std::uint32_t mark : tcb.push_marks) {
+    if (seq_lt(seq, mark) && seq_le(mark, end)) return true;
+  }
+  return false;
+}
+
 bool Stack::send_one(Tcb& tcb, std::uint32_t seq, std::uint32_t max_len, bool retransmission,
-                     bool window_probe) {
+                     bool window_probe, bool burst_end) {
   // Sends the data (and FIN, if it follows) starting at `seq`. Returns false if nothing to send.
   const std::uint32_t start = tcb.data_seq();
+  if (retransmission && !tcb.syn_acked() && seq == start) {
+    // A resend from the start while our SYN-ACK is unacknowledged (close() took SYN-RECEIVED on
+    // to FIN-WAIT-1): the SYN-ACK is the earliest segment (RFC 6298 §5.4), the rest waits.
+    retransmit_first(tcb);
+    tcb.rtx_active = false;
+    return false;
+  }
   const std::uint32_t offset = seq - start;
   const std::uint32_t buffered = static_cast<std::uint32_t>(tcb.send_buf.size());
   if (offset > buffered) return false;
   std::uint32_t len = std::min({max_len, static_cast<std::uint32_t>(tcb.snd_mss), buffered - offset});
   // A retransmission resends only what was sent before (never new data past SND.NXT).
   if (retransmission) len = std::min(len, tcb.snd_nxt - seq);
+  if (retransmission && cfg_.psh_at_write_end) {
+    // Linux resends whole skbs (each a write), several while they fit one MSS together
+    // (tcp_retrans_try_collapse), or one MSS of a longer one: end at the last write end in reach.
+    std::uint32_t cut = 0;
+    for (const std::uint32_t mark : tcb.push_marks) {
+      if (seq_lt(seq, mark) && seq_le(mark, seq + len) && mark - seq > cut) cut = mark - seq;
+    }
+    if (cut > 0) len = cut;
+  }
   const bool at_end = offset + len == buffered;
   // The FIN goes with the last data, or alone; on retransmission only if it was sent before.
   const bool fin = tcb.fin_queued && at_end && (retransmission ? tcb.fin_sent() : true);
   if (len == 0 && !fin) return false;
   std::uint16_t flags = flag::ACK;
   if (fin) flags |= flag::FIN;
-  if (len > 0 && at_end) flags |= flag::PSH;
+  // PSH (RFC 9293 §3.9.1.2): here when the segment empties the send buffer. Linux fixes it when
+  // the data is written (psh_at_write_end): a segment that reaches the end of a write carries
+  // it, retransmissions included; and a multi-segment (GSO) burst ends with PSH (burst_end).
+  const bool push = cfg_.psh_at_write_end ? covers_push_mark(tcb, seq, seq + len) : at_end;
+  if (len > 0 && (push || burst_end)) flags |= flag::PSH;
   net::Segment s = make_segment(tcb, seq, flags);
   s.window = advertised_window(tcb, false);
   add_data_options(tcb, s);
@@ -292,13 +365,13 @@ bool Stack::send_one(Tcb& tcb, std::uint32_t seq, std::uint32_t max_len, bool re
 }
 
 void Stack::retransmit_first(Tcb& tcb) {
-  if (tcb.state == State::SynSent || tcb.state == State::SynReceived) {
-    if (!tcb.syn_acked()) {
-      tcb.rtt_timing = false;
-      ++tcb.total_retrans;
-      send_syn(tcb);
-      return;
-    }
+  // RFC 6298 §5.4: the earliest unacknowledged segment. That is the SYN (SYN-ACK) as long as it is
+  // unacknowledged, also after close() took SYN-RECEIVED on to FIN-WAIT-1: the FIN waits.
+  if (!tcb.syn_acked()) {
+    tcb.rtt_timing = false;
+    ++tcb.total_retrans;
+    send_syn(tcb);
+    return;
   }
   send_one(tcb, tcb.snd_una == tcb.iss ? tcb.iss + 1 : tcb.snd_una, tcb.snd_mss, true);
 }
@@ -307,6 +380,8 @@ void Stack::output(Tcb& tcb) {
   const bool can_send = tcb.state == State::Established || tcb.state == State::CloseWait ||
                         tcb.state == State::FinWait1 || tcb.state == State::Closing ||
                         tcb.state == State::LastAck;
+  const std::uint32_t pass_start = tcb.snd_nxt;  // where this pass's new data begins
+  int burst = 0;  // new segments sent back to back since the pass (or the last write's skb) began
   while (can_send) {
     // After a timeout: resend what was in flight, go-back-N, as the congestion window allows.
     if (tcb.rtx_active) {
@@ -340,8 +415,12 @@ void Stack::output(Tcb& tcb) {
       }
       break;
     }
-    if (len < avail && len < tcb.snd_mss && len < tcb.max_snd_wnd / 2 && flight > 0) {
-      break;  // sender SWS avoidance (RFC 9293 §3.8.6.2.1): wait for a useful window
+    if (len < avail && len < tcb.snd_mss) {
+      if (cfg_.sender_sws_minshall_only) {
+        if (linux_holds_window_split(tcb, pass_start, flight)) break;
+      } else if (len < tcb.max_snd_wnd / 2 && flight > 0) {
+        break;  // sender SWS avoidance (RFC 9293 §3.8.6.2.1): wait for a useful window
+      }
     }
     if (len > 0 && len == avail && len < tcb.snd_mss && !tcb.opts.nodelay && !fin_pending) {
       // Nagle (RFC 1122 §4.2.3.4): hold a small segment while data is unacknowledged; Linux's
@@ -351,7 +430,16 @@ void Stack::output(Tcb& tcb) {
                                                             seq_le(tcb.snd_sml, tcb.snd_nxt);
       if (hold) break;
     }
-    if (!send_one(tcb, tcb.snd_nxt, len, false)) break;
+    // Linux sends a multi-segment skb as GSO bursts of push_chunk_segments segments (at the
+    // fuzzer's rates); __tcp_transmit_skb sets PSH on each, which lands on its last segment.
+    // Measured on 6.18: with an MSS below 536 (TCP_MSS_DEFAULT) a whole write goes as one burst.
+    const int chunk = tcb.snd_mss >= 536 ? cfg_.push_chunk_segments : 0;
+    const bool burst_end = chunk > 1 && burst + 1 == chunk;
+    if (!send_one(tcb, tcb.snd_nxt, len, false, false, burst_end)) break;
+    ++burst;
+    if (burst_end || (cfg_.psh_at_write_end && covers_push_mark(tcb, tcb.snd_nxt - 1, tcb.snd_nxt))) {
+      burst = 0;  // the burst, or the write's skb, ends here
+    }
   }
   if (tcb.ack_now) send_ack(tcb);
 }

@@ -147,6 +147,12 @@ void Stack::segment_to_syn_sent(Tcb& tcb, const net::Segment& seg) {
   const bool has_ack = seg.has(flag::ACK);
   // First: the ACK must acknowledge our SYN and nothing beyond it.
   if (has_ack && (seq_le(seg.ack, tcb.iss) || seq_gt(seg.ack, tcb.snd_nxt))) {
+    // Linux (tcp_rcv_synsent_state_process): "Previous FIN/ACK or RST/ACK might be ignored", so
+    // a SYN not yet retransmitted goes out again soon (TCP_TIMEOUT_MIN), the RTO unchanged.
+    if (cfg_.syn_unacceptable_ack_retry > 0 && tcb.retries == 0) {
+      tcb.rexmt_at = now_ + cfg_.syn_unacceptable_ack_retry;
+      trace(&tcb, "3.10.7.3 first (Linux): unacceptable ACK, SYN retransmitted early (TCP_TIMEOUT_MIN)");
+    }
     if (seg.has(flag::RST)) {
       trace(&tcb, "3.10.7.3 first: unacceptable ACK on a RST, dropped");
       return;
@@ -224,7 +230,8 @@ void Stack::segment_to_syn_sent(Tcb& tcb, const net::Segment& seg) {
   if (!seg.payload.empty() || seg.has(flag::FIN)) {
     trace(&tcb, "3.10.7.3 fourth: text/FIN in SYN not queued (dropped)");
   }
-  tcb.rexmt_at = kNever;
+  // Linux (tcp_send_synack): the SYN-ACK is the SYN re-sent, under the timer the SYN started.
+  if (!cfg_.simultaneous_synack_keeps_timer) tcb.rexmt_at = kNever;
   tcb.rtt_timing = false;
   send_syn(tcb);
 }
@@ -233,6 +240,15 @@ void Stack::segment_to_syn_sent(Tcb& tcb, const net::Segment& seg) {
 
 void Stack::segment_to_synchronized(Tcb& tcb, const net::Segment& seg) {
   SegView v = view_of(seg);
+  // Linux (tcp_check_req): a half-open passive connection tests SEG.ACK before anything else,
+  // whatever the sequence number; the listener answers an unacceptable one, as in LISTEN
+  // (RFC 9293 §3.5.2 case 2), and the half-open connection stays.
+  if (tcb.state == State::SynReceived && tcb.passive && cfg_.synrecv_ack_check_first &&
+      seg.has(flag::ACK) && !seg.has(flag::RST) && seg.ack != tcb.iss + 1) {
+    trace(&tcb, "SYN-RECEIVED (Linux): unacceptable ACK checked first, send <SEQ=SEG.ACK><CTL=RST>");
+    send_reset_for(seg);
+    return;
+  }
   // Figure 8 (simultaneous open): the peer's SYN-ACK acknowledges our SYN while we are in
   // SYN-RECEIVED. Its SYN is the one we already have; treat the rest as an ACK.
   if (tcb.state == State::SynReceived && !tcb.passive && v.syn && seg.has(flag::ACK) &&
@@ -241,6 +257,8 @@ void Stack::segment_to_synchronized(Tcb& tcb, const net::Segment& seg) {
     trace(&tcb, "3.10.7.4 (Figure 8): SYN-ACK in SYN-RECEIVED of a simultaneous open");
     v.syn = false;
     v.seq = seg.seq + 1;
+    // Linux: its SYN lies below RCV.NXT, a duplicate, so it is acknowledged at once.
+    if (cfg_.simultaneous_synack_acked) tcb.ack_now = true;
   }
   // A repeated SYN in SYN-RECEIVED: BSD and Linux answer with the SYN-ACK again.
   if (tcb.state == State::SynReceived && tcb.passive && cfg_.synack_on_duplicate_syn && v.syn &&
@@ -252,6 +270,11 @@ void Stack::segment_to_synchronized(Tcb& tcb, const net::Segment& seg) {
     }
     if (cfg_.challenge_ack_min_interval > 0) tcb.last_challenge_ack = now_;
     trace(&tcb, "SYN-RECEIVED: retransmitted SYN, resend SYN-ACK");
+    // Karn (RFC 6298 §3): the handshake's ACK may answer either SYN-ACK, so it gives no RTT
+    // sample (Linux: req->num_retrans); without one the RTO starts at 3 s (§5.7, tcp_init_metrics).
+    tcb.rtt_timing = false;
+    tcb.syn_retransmitted = true;
+    ++tcb.total_retrans;
     send_syn(tcb);
     return;
   }
@@ -417,6 +440,8 @@ bool Stack::check_rst(Tcb& tcb, SegView& v) {
     case State::SynReceived:
       if (tcb.passive) {
         terminate(tcb, 0, "3.10.7.4 second: RST in SYN-RECEIVED (passive open), return to LISTEN");
+      } else if (cfg_.synrecv_rst_econnreset) {  // Linux tcp_reset: refused only in SYN-SENT
+        terminate(tcb, ECONNRESET, "3.10.7.4 second (Linux): RST in SYN-RECEIVED (active open), reset");
       } else {
         terminate(tcb, ECONNREFUSED, "3.10.7.4 second: RST in SYN-RECEIVED (active open), refused");
       }
@@ -442,6 +467,13 @@ bool Stack::check_rst(Tcb& tcb, SegView& v) {
 bool Stack::check_syn(Tcb& tcb, SegView& v) {
   if (!v.syn) return true;
   if (tcb.state == State::SynReceived && tcb.passive) {
+    if (cfg_.synrecv_syn_resets) {
+      // Linux (tcp_check_req, embryonic_reset): the SYN is answered as by a closed port.
+      trace(&tcb, "SYN-RECEIVED (Linux): SYN in window, send RST and drop the half-open connection");
+      send_reset_for(v.seg);
+      terminate(tcb, 0, "SYN-RECEIVED (Linux): half-open connection dropped");
+      return false;
+    }
     terminate(tcb, 0, "3.10.7.4 fourth: SYN in SYN-RECEIVED (passive open), return to LISTEN");
     return false;
   }
@@ -450,9 +482,10 @@ bool Stack::check_syn(Tcb& tcb, SegView& v) {
 }
 
 void Stack::send_out_of_window_ack(Tcb& tcb, const SegView& v, std::string_view rule) {
-  // Linux (tcp_oow_rate_limited) answers segments without data, or with SYN, at most once per
-  // challenge_ack_min_interval per connection; the RFC answers every one.
-  const bool limited_kind = v.seg.payload.empty() || v.seg.has(flag::SYN);
+  // Linux (tcp_oow_rate_limited) answers segments that occupy no sequence space (a FIN does), or
+  // carry SYN, at most once per challenge_ack_min_interval per connection; the RFC answers all.
+  const bool limited_kind =
+      (v.seg.payload.empty() && !v.seg.has(flag::FIN)) || v.seg.has(flag::SYN);
   if (limited_kind && cfg_.challenge_ack_min_interval > 0 && tcb.last_challenge_ack != kNever &&
       now_ - tcb.last_challenge_ack < cfg_.challenge_ack_min_interval) {
     trace(&tcb, "out-of-window ACK suppressed (per-connection interval)");
@@ -510,6 +543,9 @@ bool Stack::check_ack(Tcb& tcb, SegView& v) {
       return false;
     }
     if (tcb.passive && !complete_passive_open(tcb)) return false;
+    // Linux: the child socket has its own out-of-window/challenge-ACK limiter, starting clear
+    // (the request sock kept another).
+    if (tcb.passive && cfg_.child_fresh_ratelimit) tcb.last_challenge_ack = kNever;
     set_state(tcb, State::Established, "3.10.7.4 fifth: ACK of our SYN in SYN-RECEIVED, ESTABLISHED");
     tcb.snd_wnd = static_cast<std::uint32_t>(seg.window) << tcb.snd_shift;
     tcb.max_snd_wnd = std::max(tcb.max_snd_wnd, tcb.snd_wnd);
@@ -524,6 +560,21 @@ bool Stack::check_ack(Tcb& tcb, SegView& v) {
   if (seq_gt(seg.ack, tcb.snd_nxt)) {
     if (!cfg_.ack_unsent_data_reply) {
       trace(&tcb, "3.10.7.4 fifth (Linux): ACK of unsent data, dropped without reply");
+      return false;
+    }
+    if (cfg_.ack_unsent_data_rate_limited && tcb.state == State::TimeWait) {
+      // Linux (tcp_timewait_state_process) never looks at SEG.ACK in TIME-WAIT: a bare ACK is
+      // taken silently, text or a FIN is answered as an out-of-window segment.
+      if (v.seg.payload.empty() && !v.seg.has(flag::FIN)) {
+        trace(&tcb, "TIME-WAIT (Linux): bare ACK of unsent data, dropped without reply");
+        return false;
+      }
+      send_out_of_window_ack(tcb, v, "TIME-WAIT (Linux): ACK of unsent data with text or FIN, ACK");
+      return false;
+    }
+    if (cfg_.ack_unsent_data_rate_limited) {
+      // Linux 6.18 (tcp_ack -> tcp_send_challenge_ack): the reply is a rate-limited challenge ACK.
+      send_challenge_ack(tcb, "3.10.7.4 fifth (Linux): ACK of unsent data, challenge ACK and drop");
       return false;
     }
     trace(&tcb, "3.10.7.4 fifth: ACK of unsent data, send ACK and drop");

@@ -92,10 +92,31 @@ int Stack::socket(int domain, int type, int protocol) {
   return fd;
 }
 
+bool Stack::port_released_on_close(const Tcb& tcb) const {
+  // Linux (failed_connect_unbinds): a connection entering CLOSE gives back the port connect()
+  // picked for it (tcp_set_state -> inet_put_port); the socket may be bound again.
+  return cfg_.failed_connect_unbinds && tcb.port_auto_bound;
+}
+
+bool Stack::port_released(const Socket& s) const {
+  return s.tcb && s.tcb->state == State::Closed && port_released_on_close(*s.tcb);
+}
+
+std::size_t Stack::dead_children(int fd) const {
+  return static_cast<std::size_t>(std::count_if(dead_children_.begin(), dead_children_.end(),
+                                                [&](const DeadChild& d) { return d.listener == fd; }));
+}
+
+bool Stack::fd_sees_closed(const Tcb* tcb) const {
+  // Linux (time_wait_fd_reports_close): tcp_time_wait hands the pair to a timewait sock and
+  // closes the socket itself (tcp_done), so its descriptor reports CLOSE.
+  return tcb && cfg_.time_wait_fd_reports_close && tcb->state == State::TimeWait;
+}
+
 bool Stack::port_in_use(std::uint16_t port, const net::IpAddress& addr, bool reuse) const {
   const bool any = is_unspecified(addr);
   for (const auto& s : sockets_) {
-    if (!s || !s->bound || s->local.port != port) continue;
+    if (!s || !s->bound || s->local.port != port || port_released(*s)) continue;
     if (!any && !s->bound_any && s->local.addr != addr) continue;
     if (reuse && s->opts.reuseaddr && s->kind != Socket::Kind::Listening) continue;
     return true;
@@ -121,7 +142,7 @@ std::uint16_t Stack::ephemeral_port(const net::IpAddress& remote_addr, std::uint
     if (p < first || p > last) continue;
     bool busy = false;
     for (const auto& s : sockets_) {
-      if (s && s->bound && s->local.port == p) busy = true;
+      if (s && s->bound && s->local.port == p && !port_released(*s)) busy = true;
     }
     for (const auto& t : conns_) {
       if (t->state != State::Closed && t->local.port == p && t->remote.port == remote_port &&
@@ -137,6 +158,14 @@ std::uint16_t Stack::ephemeral_port(const net::IpAddress& remote_addr, std::uint
 int Stack::bind(int fd, const net::IpAddress& addr, std::uint16_t port) {
   Socket* s = sock(fd);
   if (!s) return -EBADF;
+  if (s->bound && port_released(*s)) {
+    // The failed connection gave its port back: the socket is unbound and unconnected again.
+    s->tcb->fd = -1;
+    s->tcb = nullptr;
+    s->bound = false;
+    sweep_pending_ = true;
+    sweep();
+  }
   if (s->bound) return -EINVAL;
   const bool any = is_unspecified(addr);
   if (!any && !is_local(addr)) return -EADDRNOTAVAIL;
@@ -175,9 +204,21 @@ int Stack::accept(int fd, Endpoint* peer) {
   Socket* l = sock(fd);
   if (!l) return -EBADF;
   if (l->kind != Socket::Kind::Listening) return -EINVAL;
-  if (l->accept_queue.empty()) return -EAGAIN;
-  Tcb* tcb = l->accept_queue.front();
-  l->accept_queue.erase(l->accept_queue.begin());
+  Tcb* tcb = nullptr;
+  // A connection that failed in the queue (reset_keeps_accept_queue) comes out in its turn.
+  const auto dead = std::find_if(dead_children_.begin(), dead_children_.end(),
+                                 [&](const DeadChild& d) { return d.listener == fd; });
+  if (dead != dead_children_.end() && dead->ahead == 0) {
+    tcb = dead->tcb;
+    dead_children_.erase(dead);
+  } else {
+    if (l->accept_queue.empty()) return -EAGAIN;
+    tcb = l->accept_queue.front();
+    l->accept_queue.erase(l->accept_queue.begin());
+    for (auto& d : dead_children_) {
+      if (d.listener == fd) --d.ahead;
+    }
+  }
   const int nfd = alloc_fd();
   auto s = std::make_unique<Socket>();
   s->fd = nfd;
@@ -203,7 +244,9 @@ int Stack::connect(int fd, const net::IpAddress& addr, std::uint16_t port) {
     const State st = s->tcb->state;
     if (st == State::SynSent || st == State::SynReceived) return -EALREADY;
     if (st != State::Closed) return -EISCONN;
-    // Linux: a socket whose connection failed or ended may connect again.
+    // Linux: a socket whose connection failed or ended may connect again (on a fresh port if
+    // the old one was given back).
+    if (port_released(*s)) s->bound = false;
     s->tcb->fd = -1;
     s->tcb = nullptr;
     sweep_pending_ = true;
@@ -226,7 +269,8 @@ int Stack::connect(int fd, const net::IpAddress& addr, std::uint16_t port) {
     if (it == local_.end()) return -ENETUNREACH;
     local_addr = *it;
   }
-  if (!s->bound) {
+  const bool auto_bound = !s->bound;
+  if (auto_bound) {
     const std::uint16_t p = ephemeral_port(addr, port);
     if (p == 0) return -EADDRNOTAVAIL;
     s->bound = true;
@@ -242,6 +286,7 @@ int Stack::connect(int fd, const net::IpAddress& addr, std::uint16_t port) {
   tcb.remote = Endpoint{addr, port};
   index_connection(tcb);
   tcb.fd = fd;
+  tcb.port_auto_bound = auto_bound;
   apply_options(tcb, *s);
   tcb.offered_wscale = cfg_.window_scaling;
   tcb.offered_ts = cfg_.timestamps;
@@ -325,7 +370,7 @@ std::int64_t Stack::write(int fd, std::span<const std::uint8_t> data, int /*msg_
   const std::size_t room = t->opts.send_buffer > queued ? t->opts.send_buffer - queued : 0;
   if (room == 0) return -EAGAIN;
   const std::size_t n = std::min(room, data.size());
-  t->send_buf.append(data.first(n));
+  append_written(*t, data.first(n));
   output(*t);
   return static_cast<std::int64_t>(n);
 }
@@ -346,8 +391,16 @@ std::int64_t Stack::send_to(int fd, std::span<const std::uint8_t> data, int msg_
   if (r != -EINPROGRESS) return r;
   Tcb* t = s->tcb;
   const std::size_t n = std::min<std::size_t>(data.size(), t->opts.send_buffer);
-  t->send_buf.append(data.first(n));
+  append_written(*t, data.first(n));
   return static_cast<std::int64_t>(n);
+}
+
+void Stack::append_written(Tcb& tcb, std::span<const std::uint8_t> data) {
+  const std::uint32_t end_before = tcb.data_seq() + static_cast<std::uint32_t>(tcb.send_buf.size());
+  tcb.send_buf.append(data);
+  if (cfg_.psh_at_write_end) {
+    mark_push(tcb, end_before, end_before + static_cast<std::uint32_t>(data.size()));
+  }
 }
 
 void Stack::close_listener(Socket& s) {
@@ -437,6 +490,24 @@ int Stack::shutdown(int fd, int how) {
     return 0;
   }
   Tcb* t = s->tcb;
+  if (t && t->state == State::SynSent && cfg_.shutdown_in_syn_sent_disconnects) {
+    // Linux (inet_shutdown -> tcp_disconnect), for any `how`: the connection attempt is deleted
+    // without a segment, as RFC 9293 §3.10.4 CLOSE in SYN-SENT, and the socket is unconnected
+    // again (connect() may be called anew).
+    const bool release = port_released_on_close(*t);
+    terminate(*t, 0, "shutdown in SYN-SENT (Linux tcp_disconnect): delete the TCB");
+    t->fd = -1;
+    s->tcb = nullptr;
+    if (release) {
+      s->bound = false;
+      s->bound_any = true;
+      s->local = Endpoint{};
+    }
+    s->kind = s->bound ? Socket::Kind::Bound : Socket::Kind::Fresh;
+    sweep_pending_ = true;
+    sweep();
+    return 0;
+  }
   if (!t || t->state == State::SynSent || t->state == State::Closed) return -ENOTCONN;
   if (how == SHUT_RD || how == SHUT_RDWR) {
     s->shut_rd = true;
@@ -444,6 +515,12 @@ int Stack::shutdown(int fd, int how) {
   }
   if ((how == SHUT_WR || how == SHUT_RDWR) && !s->shut_wr) {
     s->shut_wr = true;
+    if (t->state == State::SynReceived && cfg_.shutdown_in_syn_received_deferred) {
+      // Linux's tcp_shutdown sends a FIN only in ESTABLISHED, SYN-SENT and CLOSE-WAIT: here the
+      // send side is only marked shut; the FIN waits for close().
+      trace(t, "shutdown in SYN-RECEIVED (Linux tcp_shutdown): no FIN, state kept");
+      return 0;
+    }
     if (!t->fin_queued && (t->state == State::Established || t->state == State::CloseWait ||
                            t->state == State::SynReceived)) {
       t->fin_queued = true;
@@ -611,10 +688,11 @@ int Stack::tcp_info(int fd, TcpInfo& info) const {
   auto& f = info.fields;
   f.clear();
   const Tcb* t = s->tcb;
-  const State st = t ? t->state : (s->kind == Socket::Kind::Listening ? State::Listen : State::Closed);
+  State st = t ? t->state : (s->kind == Socket::Kind::Listening ? State::Listen : State::Closed);
+  if (fd_sees_closed(t)) st = State::Closed;
   f.emplace_back("tcpi_state", linux_state_number(st));
   if (!t) {
-    f.emplace_back("tcpi_unacked", static_cast<std::int64_t>(s->accept_queue.size()));
+    f.emplace_back("tcpi_unacked", static_cast<std::int64_t>(s->accept_queue.size() + dead_children(fd)));
     f.emplace_back("tcpi_sacked", s->backlog);
     return 0;
   }
@@ -685,9 +763,9 @@ int Stack::poll_events(int fd, short events) const {
   if (!s) return POLLNVAL;
   int ready = 0;
   if (s->kind == Socket::Kind::Listening) {
-    if (!s->accept_queue.empty()) ready |= POLLIN | POLLRDNORM;
+    if (!s->accept_queue.empty() || dead_children(fd) > 0) ready |= POLLIN | POLLRDNORM;
   } else if (const Tcb* t = s->tcb) {
-    const bool closed = t->state == State::Closed;
+    const bool closed = t->state == State::Closed || fd_sees_closed(t);
     if (!t->recv_buf.empty() || t->fin_received || s->shut_rd || closed) ready |= POLLIN | POLLRDNORM;
     if (t->fin_received) ready |= POLLRDHUP;
     // RFC 9293 MUST-32/33: urgent data not yet read past (Linux: POLLPRI until the mark is read).

@@ -2,6 +2,7 @@
 #include "targets/reference/stack.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "targets/reference/socket.h"
@@ -79,6 +80,18 @@ void Stack::set_state(Tcb& tcb, State next, const char* rule) {
   if (tcb.reopened_from != 0 && tcb.prev_state == State::SynReceived) {
     settle_reopened(tcb, next == State::Closed && cfg_.time_wait_reuse_restore);
   }
+  // Linux (shutdown_in_syn_received_deferred): a shutdown(SHUT_WR) made in SYN-RECEIVED takes
+  // effect once the handshake completes (tcp_rcv_state_process calls tcp_shutdown): the FIN
+  // follows the send buffer, FIN-WAIT-1.
+  if (next == State::Established && tcb.prev_state == State::SynReceived &&
+      cfg_.shutdown_in_syn_received_deferred && !tcb.fin_queued) {
+    const Socket* s = sock(tcb.fd);
+    if (s && s->tcb == &tcb && s->shut_wr) {
+      tcb.fin_queued = true;
+      tcb.fin_seq = tcb.data_seq() + static_cast<std::uint32_t>(tcb.send_buf.size());
+      set_state(tcb, State::FinWait1, "shutdown made in SYN-RECEIVED (Linux): send FIN, FIN-WAIT-1");
+    }
+  }
 }
 
 void Stack::terminate(Tcb& tcb, int err, const char* rule) {
@@ -93,11 +106,32 @@ void Stack::terminate(Tcb& tcb, int err, const char* rule) {
   tcb.ack_now = false;
   tcb.send_buf.clear();
   tcb.ooo.clear();
-  // A connection still waiting in a listener's queues is simply forgotten by the listener.
+  // A connection still waiting in a listener's queues is simply forgotten by the listener ...
+  std::erase_if(dead_children_, [&](const DeadChild& d) { return d.tcb == &tcb; });
   if (tcb.listener >= 0) {
     if (Socket* l = sock(tcb.listener)) {
       auto& q = l->accept_queue;
-      q.erase(std::remove(q.begin(), q.end(), &tcb), q.end());
+      const auto it = std::find(q.begin(), q.end(), &tcb);
+      if (it != q.end()) {
+        const auto pos = static_cast<std::size_t>(it - q.begin());
+        q.erase(it);
+        // ... unless it failed (reset_keeps_accept_queue): Linux's tcp_done leaves a child the
+        // listener still owns in its accept queue, CLOSED, and accept() returns it with its error
+        // (a reset in CLOSE-WAIT reports EPIPE, as tcp_reset does).
+        auto at = dead_children_.end();
+        for (auto d = dead_children_.begin(); d != dead_children_.end(); ++d) {
+          if (d->listener == tcb.listener && d->ahead > pos) {
+            if (at == dead_children_.end()) at = d;
+            --d->ahead;  // it was behind the connection that left the live queue
+          }
+        }
+        if (cfg_.reset_keeps_accept_queue && err != 0) {
+          if (err == ECONNRESET && tcb.prev_state == State::CloseWait) tcb.error = EPIPE;
+          dead_children_.insert(at, DeadChild{tcb.listener, &tcb, pos});
+          trace(&tcb, "Linux: failed connection stays in the accept queue, CLOSED");
+          return;
+        }
+      }
     }
     tcb.listener = -1;
   }

@@ -210,8 +210,17 @@ class Stack {
   // Sends what the windows and Nagle allow; then the pending ACK if nothing carried it.
   void output(Tcb& tcb);
   // `window_probe`: a zero-window probe, which is never ECN-capable (RFC 3168 §6.1.6).
+  // `burst_end`: the last segment of a Linux GSO burst (push_chunk_segments): PSH.
   bool send_one(Tcb& tcb, std::uint32_t seq, std::uint32_t max_len, bool retransmission,
-                bool window_probe = false);
+                bool window_probe = false, bool burst_end = false);
+  // psh_at_write_end: a write moved the end of the send buffer from `end_before` to `end_after`.
+  void mark_push(Tcb& tcb, std::uint32_t end_before, std::uint32_t end_after);
+  // A push mark lies in (seq, end]: the segment reaches the end of a write.
+  bool covers_push_mark(const Tcb& tcb, std::uint32_t seq, std::uint32_t end) const;
+  // sender_sws_minshall_only: Linux would not send a window-limited piece shorter than the MSS.
+  bool linux_holds_window_split(const Tcb& tcb, std::uint32_t pass_start, std::uint32_t flight) const;
+  // SEQ of our ACKs and abort RSTs: SND.NXT, or Linux's tcp_acceptable_seq (rst_acceptable_seq).
+  std::uint32_t acceptable_seq(const Tcb& tcb) const;
   void retransmit_first(Tcb& tcb);
   std::uint32_t effective_window(const Tcb& tcb) const;
 
@@ -230,6 +239,15 @@ class Stack {
   std::uint16_t ephemeral_port(const net::IpAddress& remote_addr, std::uint16_t remote_port);
   bool port_in_use(std::uint16_t port, const net::IpAddress& addr, bool reuse) const;
   void close_listener(Socket& s);
+  // Appends written bytes to the send buffer (with a push mark under psh_at_write_end).
+  void append_written(Tcb& tcb, std::span<const std::uint8_t> data);
+  // failed_connect_unbinds: the port connect() picked goes back once the connection is CLOSED.
+  bool port_released_on_close(const Tcb& tcb) const;
+  bool port_released(const Socket& s) const;  // ... and it has gone back
+  // time_wait_fd_reports_close: the descriptor of a connection in TIME-WAIT sees CLOSE.
+  bool fd_sees_closed(const Tcb* tcb) const;
+  // reset_keeps_accept_queue: failed connections still queued on listener `fd`.
+  std::size_t dead_children(int fd) const;
   void apply_options(Tcb& tcb, const Socket& s);
 
   // stack.cpp: connection lifecycle.
@@ -276,6 +294,14 @@ class Stack {
   std::size_t fd_hint_ = 3;     // every descriptor in [3, fd_hint_) is in use
   std::vector<int> listening_fds_;  // the descriptors in Kind::Listening, ascending
   std::vector<Emitted> out_;
+  // reset_keeps_accept_queue: connections that failed (CLOSED) while in a listener's accept
+  // queue, in queue order per listener; `ahead` counts the live queued connections before each.
+  struct DeadChild {
+    int listener = -1;
+    Tcb* tcb = nullptr;
+    std::size_t ahead = 0;
+  };
+  std::vector<DeadChild> dead_children_;
   TraceSink trace_;
   std::uint32_t next_id_ = 1;
   std::uint16_t next_port_ = 0;

@@ -198,10 +198,27 @@ struct Tcb {
 
   // Linux-profile behaviours (config.h, "Measured with synack diff --fuzz"). Fields for the RTT
   // estimator and timers:
+  // rto_estimator = linux (tcp_rtt_estimator): Linux's estimator state in microseconds; srtt and
+  // rttvar above then mirror it as TCP_INFO shows it (srtt8 / 8, mdev4 / 4).
+  Micros srtt8 = 0;                // 8·SRTT (tp->srtt_us): 0 before the first sample, then >= 1
+  Micros mdev4 = 0;                // 4·mean deviation (tp->mdev_us): 3/4 of the old one + |error|
+  Micros mdev4_max = 0;            // largest mdev4 in this window of data, >= rto_min (mdev_max_us)
+  Micros rttvar_floor = 0;         // the RTO's variance term (tp->rttvar_us), >= rto_min after a
+                                   // sample: RTO = SRTT + rttvar_floor, at most rto_max
+  std::uint32_t rttvar_window_end = 0;  // SND.NXT when rttvar_floor last decayed (tp->rtt_seq):
+                                        // it decays again once SND.UNA passes it
+  // tail_loss_probe (RFC 8985 §7, Linux's tcp_send_loss_probe): one probe per tail.
+  bool tlp_in_progress = false;    // a loss probe was sent and its episode has not ended: the next
+                                   // expiry of rexmt_at is a real RTO
+  bool tlp_retransmitted = false;  // the probe resent old data (else it carried new data)
+  std::uint32_t tlp_end = 0;       // SND.NXT when the probe was sent (tp->tlp_high_seq)
   // (end of RTT estimator and timer fields)
   // Fields for segment arrival:
   // (end of segment arrival fields)
   // Fields for output and socket calls:
+  std::vector<std::uint32_t> push_marks;  // psh_at_write_end: where a write ended (Linux's skb
+                                          // ends with PSH), ascending; those <= SND.UNA are stale
+  bool port_auto_bound = false;  // connect() picked the local port (no bind() before it)
   // (end of output and socket call fields)
 
   // Bookkeeping for the invariant checker.

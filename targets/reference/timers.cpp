@@ -9,6 +9,8 @@
 namespace synack::reference {
 
 namespace flag = net::flag;
+using net::seq_gt;
+using net::seq_le;
 
 void Stack::arm_keepalive(Tcb& tcb) {
   tcb.keepalive_at = tcb.opts.keepalive ? tcb.last_received + tcb.opts.keepalive_idle : kNever;
@@ -45,6 +47,42 @@ void Stack::fire_timers(Tcb& tcb) {
 void Stack::on_retransmission_timeout(Tcb& tcb) {
   tcb.rexmt_at = kNever;
   const bool handshake = tcb.state == State::SynSent || tcb.state == State::SynReceived;
+  // RFC 8985 §7 (tail_loss_probe, Linux's tcp_schedule_loss_probe): with SACK, a sender that is
+  // not recovering from a loss (no timeout, duplicate ACK or go-back-N resend since the last
+  // progress) and has no probe outstanding first sends one loss probe. Its timeout, PTO =
+  // 2·SRTT + rto_min for one segment in flight, is then no earlier than the RTO, so the probe
+  // takes the RTO's place; a shorter PTO (several segments in flight, 2·SRTT + 2 ms) is not
+  // modelled.
+  if (cfg_.tail_loss_probe && !handshake && tcb.sack_ok && tcb.retries == 0 && !tcb.in_recovery &&
+      !tcb.rtx_active && tcb.dupacks == 0 && !tcb.tlp_in_progress && tcb.snd_una != tcb.snd_max) {
+    // RFC 8985 §7.3: new data if the peer's window takes a segment of it, else the last
+    // segment sent again (Linux: the tail of the retransmission queue, cut to one MSS). The RTO
+    // then restarts in full, not backed off, and the probe is no retry.
+    const std::uint32_t data_start = tcb.data_seq();
+    const std::uint32_t data_end = data_start + static_cast<std::uint32_t>(tcb.send_buf.size());
+    const std::uint32_t probe_len = std::min<std::uint32_t>(data_end - tcb.snd_nxt, tcb.snd_mss);
+    const bool new_data = !tcb.fin_sent() && seq_gt(data_end, tcb.snd_nxt) &&
+                          seq_le(tcb.snd_nxt + probe_len, tcb.snd_una + tcb.snd_wnd);
+    if (new_data) {
+      trace(&tcb, "RFC 8985 7.3: probe timeout, loss probe with new data");
+      send_one(tcb, tcb.snd_nxt, tcb.snd_mss, false);
+    } else {
+      trace(&tcb, "RFC 8985 7.3: probe timeout, loss probe resends the last segment");
+      // The segments in flight are taken as MSS-sized from SND.UNA on: the last one holds the
+      // remainder (Linux splits the last skb at (pcount - 1)·MSS likewise).
+      const std::uint32_t sent_end = tcb.fin_sent() ? tcb.fin_seq : tcb.snd_nxt;
+      const std::uint32_t in_flight = sent_end - data_start;
+      const std::uint32_t last = in_flight % tcb.snd_mss == 0 ? std::min<std::uint32_t>(in_flight, tcb.snd_mss)
+                                                              : in_flight % tcb.snd_mss;
+      send_one(tcb, sent_end - last, tcb.snd_mss, true);
+    }
+    tcb.tlp_in_progress = true;
+    tcb.tlp_retransmitted = !new_data;
+    tcb.tlp_end = tcb.snd_nxt;
+    tcb.rexmt_at = now_ + tcb.rto;
+    return;
+  }
+  tcb.tlp_in_progress = false;  // a real timeout ends the probe's episode
   const int limit = tcb.state == State::SynSent                     ? cfg_.syn_retries
                     : (tcb.state == State::SynReceived && tcb.passive) ? cfg_.synack_retries
                     : handshake                                      ? cfg_.syn_retries

@@ -75,6 +75,12 @@ Result<StackConfig> StackConfig::from_profile(std::string_view name) {
     c.failed_connect_unbinds = true;
     c.sender_sws_minshall_only = true;
     c.reset_keeps_accept_queue = true;
+    c.synack_text_discarded = true;
+    c.acceptable_from_rcv_wup = true;
+    c.drop_segments_without_ack = true;
+    c.after_fin_segments_linux = true;
+    c.time_wait_data_acked = true;
+    c.urgent_oob_byte = true;
     c.old_ack_window_bytes_acked = true;
     c.icmp_errors = IcmpErrorModel::Linux;     // tcp_v4_err, tcp_v6_err, tcp_req_err
     c.icmp_seq_check = IcmpSeqCheck::Inclusive;
@@ -322,6 +328,12 @@ const std::vector<KeySpec>& key_specs() {
       {"failed_connect_unbinds", boolean(&StackConfig::failed_connect_unbinds)},
       {"sender_sws_minshall_only", boolean(&StackConfig::sender_sws_minshall_only)},
       {"reset_keeps_accept_queue", boolean(&StackConfig::reset_keeps_accept_queue)},
+      {"synack_text_discarded", boolean(&StackConfig::synack_text_discarded)},
+      {"acceptable_from_rcv_wup", boolean(&StackConfig::acceptable_from_rcv_wup)},
+      {"drop_segments_without_ack", boolean(&StackConfig::drop_segments_without_ack)},
+      {"after_fin_segments_linux", boolean(&StackConfig::after_fin_segments_linux)},
+      {"time_wait_data_acked", boolean(&StackConfig::time_wait_data_acked)},
+      {"urgent_oob_byte", boolean(&StackConfig::urgent_oob_byte)},
       {"old_ack_window_bytes_acked", boolean(&StackConfig::old_ack_window_bytes_acked)},
       {"ephemeral_port_first", integer(&StackConfig::ephemeral_port_first, 1, 65535)},
       {"ephemeral_port_last", integer(&StackConfig::ephemeral_port_last, 1, 65535)},

@@ -203,6 +203,18 @@ struct StackConfig {
                                            // draws an immediate ACK
   bool simultaneous_synack_keeps_timer = false;  // simultaneous open: sending the SYN-ACK does not
                                                  // restart the retransmission timer of the SYN
+  bool synack_text_discarded = false;     // SYN-SENT: text and FIN on the SYN-ACK are dropped and
+                                           // only the SYN is ACKed at once (RFC 9293 3.10.7.3
+                                           // processes them)
+  bool acceptable_from_rcv_wup = false;    // a segment is old only if it ends before RCV.NXT as of
+                                           // the last ACK sent (Linux rcv_wup, tcp_sequence)
+  bool drop_segments_without_ack = false;  // synchronized states: a segment without ACK, RST and
+                                           // SYN is dropped before the sequence check (no ACK)
+  bool after_fin_segments_linux = false;   // CLOSE-WAIT, CLOSING, LAST-ACK: segments after the
+                                           // peer's FIN as tcp_rcv_state_process treats them
+  bool time_wait_data_acked = false;       // TIME-WAIT: text with an acceptable ACK draws an ACK
+  bool urgent_oob_byte = false;            // without SO_OOBINLINE the urgent byte leaves the
+                                           // stream (read with MSG_OOB; RFC 6093 says in-line)
   // Output and the socket calls (output.cpp, socket_api.cpp):
   bool psh_at_write_end = false;           // PSH marks where a send() ended, kept on
                                            // retransmission (RFC: PSH when the buffer empties)

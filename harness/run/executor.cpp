@@ -213,6 +213,7 @@ class Execution {
   std::deque<Observation> queue_;  // segments the stack sent that no '>' line has taken yet
   std::map<targets::CallId, PendingCall> pending_;
   Micros time_base_ = 0;      // when the previous event completed
+  Micros last_segment_time_ = 0;  // when the previous segment went either way (timer slack)
   Micros prev_sched_ = 0;     // when the previous event was scheduled
   bool prev_inbound_ = false;
 };
@@ -405,9 +406,12 @@ void Execution::inbound(const Event& ev, const PacketSpec& spec, Micros sched) {
   e.wire = net::encode(seg);
   e.text = net::format_segment(relative_view(seg, conn, false));
   if (!spec.inject.empty()) e.text += "  " + script::print_inject(spec.inject);
+  if (seg.has(net::flag::URG) && seg.urgent > 0)
+    ctx_.urgent_offsets.insert(conn.peer_stream_offset(seg.seq + seg.urgent - 1));
   target_.inject(seg);
   trace(std::move(e));
   time_base_ = target_.now();
+  last_segment_time_ = time_base_;
   prev_sched_ = sched;
   prev_inbound_ = true;
 }
@@ -451,6 +455,10 @@ void Execution::outbound(const Event& ev, const PacketSpec& spec) {
     const Micros end = t.range_end ? resolve(*t.range_end, base) : sched;
     lo = sched - tolerance(sched - base);
     hi = end + tolerance(end - base);
+    // A timer armed at the previous segment (an RTO, a delayed ACK, a probe) may fire late.
+    if (!caps_.virtual_time && options_.timer_slack_percent > 0)
+      hi += static_cast<Micros>(std::llround(options_.timer_slack_percent / 100.0 *
+                                             static_cast<double>(std::max<Micros>(end - last_segment_time_, 0))));
   }
   Connection& conn = connection(spec.dst_port.value_or(options_.remote_port));
   const std::string expected = describe_expected(spec);
@@ -488,6 +496,7 @@ void Execution::outbound(const Event& ev, const PacketSpec& spec) {
     return;
   }
   time_base_ = o->time;
+  last_segment_time_ = o->time;
   prev_sched_ = t.start.kind == TimePoint::Kind::Any ? o->time : sched;
   prev_inbound_ = false;
 }

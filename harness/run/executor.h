@@ -16,6 +16,11 @@ namespace synack::run {
 struct ExecOptions {
   Micros tolerance_usecs = 4000;     // script option --tolerance_usecs
   double tolerance_percent = 12.5;   // script option --tolerance_percent
+  // Real-clock targets only: a segment the stack sends may also come this share of the time since
+  // the previous segment (either way) later than scheduled. Timers on the real clock fire late,
+  // never early: Linux's timer wheel rounds a timeout up by as much as one eighth of it (a 300 ms
+  // RTO fires up to 32 ms late, a 3 s one up to 256 ms). Virtual-time targets are exact.
+  double timer_slack_percent = 12.5;
   std::uint16_t local_port = 8080;   // the stack's port (bind with "...")
   std::uint16_t remote_port = 34000; // the scripted peer's port
   // How long '*' lines and blocking calls with no deadline may wait, in script time. On a

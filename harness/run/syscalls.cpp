@@ -427,14 +427,18 @@ std::vector<std::string> check_call_result(const script::SyscallSpec& spec, cons
   if (call.op == SysOp::Read) {
     auto& offset = ctx.bytes_read[call.fd];
     const bool peek = call.msg_flags & MSG_PEEK;
-    for (std::size_t i = 0; i < r.data.size(); ++i) {
-      if (r.data[i] != stream_byte(offset + i)) {
-        diffs.push_back("data read differs from the data the peer sent at stream byte " +
-                        std::to_string(offset + i));
-        break;
+    std::uint64_t pos = offset;  // the peer stream offset of the next byte read
+    for (std::size_t i = 0; i < r.data.size(); ++i, ++pos) {
+      if (r.data[i] == stream_byte(pos)) continue;
+      // An urgent byte taken out of the stream: the data goes on after it.
+      if (ctx.urgent_offsets.count(pos) && r.data[i] == stream_byte(pos + 1)) {
+        ++pos;
+        continue;
       }
+      diffs.push_back("data read differs from the data the peer sent at stream byte " + std::to_string(pos));
+      break;
     }
-    if (!peek) offset += r.data.size();
+    if (!peek) offset = pos;
   }
   if (call.op == SysOp::GetSockOpt && spec.args.size() >= 4) {
     const Expr& v = *spec.args[3];

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,7 +22,11 @@ struct CallContext {
   std::map<std::string, std::string> defines;
   std::map<std::int64_t, int> fds;           // script fd -> target fd
   std::map<int, std::uint64_t> bytes_written;  // target fd -> bytes the application wrote
-  std::map<int, std::uint64_t> bytes_read;     // target fd -> bytes the application read
+  std::map<int, std::uint64_t> bytes_read;     // target fd -> peer stream offset read up to
+  // Peer stream offsets of the urgent bytes the peer sent (the octet before SEG.SEQ+SEG.UP, as
+  // Linux and BSD read the pointer). A stack may deliver such a byte in line or take it out of
+  // the stream (out of band, without SO_OOBINLINE; RFC 6093): reads accept either.
+  std::set<std::uint64_t> urgent_offsets;
   std::optional<int> last_socket;              // target fd the latest connect/accept concerned
 };
 

@@ -127,6 +127,12 @@ void Stack::acknowledge(Tcb& tcb, std::uint32_t ack, bool grow_cwnd) {
     }
   } else if (total == 0 || !grow_cwnd) {
     // Only the SYN was acknowledged, or the ACK carries ECE: the window does not grow.
+  } else if (tcb.cwnd < tcb.ssthresh && cfg_.slow_start_per_segment) {
+    // Linux (tcp_slow_start): cwnd grows by the number of segments acknowledged (a segment cut
+    // short counts as one), up to ssthresh.
+    const std::uint64_t segments = (static_cast<std::uint64_t>(total) + mss - 1) / mss;
+    tcb.cwnd = static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(tcb.cwnd + segments * mss, std::max(tcb.ssthresh, tcb.cwnd)));
   } else if (tcb.cwnd < tcb.ssthresh) {
     tcb.cwnd += std::min(total, mss);
   } else {

@@ -73,6 +73,8 @@ Result<StackConfig> StackConfig::from_profile(std::string_view name) {
     c.rst_acceptable_seq = true;
     c.time_wait_fd_reports_close = true;
     c.failed_connect_unbinds = true;
+    c.connect_reports_failure = true;
+    c.slow_start_per_segment = true;
     c.sender_sws_minshall_only = true;
     c.reset_keeps_accept_queue = true;
     c.synack_text_discarded = true;
@@ -326,6 +328,8 @@ const std::vector<KeySpec>& key_specs() {
       {"rst_acceptable_seq", boolean(&StackConfig::rst_acceptable_seq)},
       {"time_wait_fd_reports_close", boolean(&StackConfig::time_wait_fd_reports_close)},
       {"failed_connect_unbinds", boolean(&StackConfig::failed_connect_unbinds)},
+      {"connect_reports_failure", boolean(&StackConfig::connect_reports_failure)},
+      {"slow_start_per_segment", boolean(&StackConfig::slow_start_per_segment)},
       {"sender_sws_minshall_only", boolean(&StackConfig::sender_sws_minshall_only)},
       {"reset_keeps_accept_queue", boolean(&StackConfig::reset_keeps_accept_queue)},
       {"synack_text_discarded", boolean(&StackConfig::synack_text_discarded)},

@@ -232,6 +232,12 @@ struct StackConfig {
                                             // CLOSE (Linux hands the pair to a timewait sock)
   bool failed_connect_unbinds = false;     // a failed connect() releases the ephemeral port, so
                                            // bind() is allowed again
+  bool connect_reports_failure = false;    // after an active open failed (RST, timeout, ICMP) the
+                                           // next connect() returns the error (or ECONNABORTED)
+                                           // and listen() is EINVAL until then (SS_CONNECTING)
+  bool slow_start_per_segment = false;     // slow start grows cwnd by one SMSS per segment
+                                           // acknowledged, up to ssthresh (Linux tcp_slow_start;
+                                           // RFC 5681 3.1: by min(N, SMSS) per ACK)
   bool sender_sws_minshall_only = false;   // a window-limited segment may be short whenever
                                            // Minshall's Nagle allows (no MUST-38 sender SWS test)
   bool reset_keeps_accept_queue = false;   // a connection reset while waiting for accept() stays

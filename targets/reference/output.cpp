@@ -417,6 +417,9 @@ void Stack::output(Tcb& tcb) {
     }
     if (len < avail && len < tcb.snd_mss) {
       if (cfg_.sender_sws_minshall_only) {
+        // tcp_write_xmit: a burst (GSO skb) that starts here needs a full MSS of window
+        // (tcp_snd_wnd_test); the short piece only ends a burst that began with full segments.
+        if (burst == 0 && flight > 0) break;
         if (linux_holds_window_split(tcb, pass_start, flight)) break;
       } else if (len < tcb.max_snd_wnd / 2 && flight > 0) {
         break;  // sender SWS avoidance (RFC 9293 §3.8.6.2.1): wait for a useful window

@@ -160,8 +160,9 @@ void Stack::check_fin(Tcb& tcb, SegView& v) {
         if (tcb.unacked_bytes <= tcb.rcv_seg_max && !v.filled_hole) {
           tcb.ack_now = false;
           // Linux's delayed-ACK timeout (icsk_ack.ato) is 0 until the first data arrives, so
-          // the FIN of a connection that never carried data is ACKed at the next tick.
-          const bool before_data = cfg_.delayed_ack_before_data > 0 && tcb.data_segs_in == 0;
+          // the FIN of a connection that never carried data is ACKed at the next tick. Only text
+          // taken in order counts (tcp_event_data_recv), not a segment that was refused.
+          const bool before_data = cfg_.delayed_ack_before_data > 0 && tcb.bytes_delivered == 0;
           const Micros delay = before_data ? cfg_.delayed_ack_before_data : cfg_.delayed_ack;
           if (tcb.delack_at == kNever) tcb.delack_at = now_ + delay;
           trace(&tcb, before_data ? "CLOSE-WAIT (Linux): ACK of the FIN delayed to the next tick (no data yet)"

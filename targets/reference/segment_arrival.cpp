@@ -206,6 +206,15 @@ void Stack::segment_to_syn_sent(Tcb& tcb, const net::Segment& seg) {
     tcb.quickacks = cfg_.quickack_segments;
     arm_keepalive(tcb);
     tcb.ack_now = true;
+    if (cfg_.synack_text_discarded) {
+      // Linux (tcp_rcv_synsent_state_process): the SYN-ACK's text and FIN are freed unread and
+      // the SYN alone is acknowledged at once; the peer retransmits the rest.
+      if (!seg.payload.empty() || seg.has(flag::FIN)) {
+        trace(&tcb, "3.10.7.3 fourth (Linux): text/FIN on the SYN-ACK dropped, only the SYN ACKed");
+      }
+      output(tcb);
+      return;
+    }
     // Text or FIN in the SYN-ACK continues at the sixth step.
     SegView v = view_of(seg);
     v.syn = false;
@@ -278,17 +287,59 @@ void Stack::segment_to_synchronized(Tcb& tcb, const net::Segment& seg) {
     send_syn(tcb);
     return;
   }
+  // Linux (tcp_rcv_established, tcp_rcv_state_process): a segment with none of ACK, RST and SYN
+  // is dropped before the sequence check, so even an unacceptable one draws no ACK. (A passive
+  // SYN-RECEIVED connection is a request sock, TIME-WAIT a timewait sock: neither does this.)
+  if (cfg_.drop_segments_without_ack && !seg.has(flag::ACK) && !seg.has(flag::RST) &&
+      !seg.has(flag::SYN) && !(tcb.state == State::SynReceived && tcb.passive) &&
+      tcb.state != State::TimeWait) {
+    trace(&tcb, "3.10.7.4 (Linux): no ACK, RST or SYN, dropped before the sequence check");
+    return;
+  }
   if (tcb.state == State::TimeWait && cfg_.time_wait_ack_restarts && seg.has(flag::ACK) &&
       !seg.has(flag::RST)) {
     trace(&tcb, "TIME-WAIT (Linux): segment with ACK restarts the TIME-WAIT timer");
     tcb.close_at = now_ + cfg_.time_wait;
   }
   if (!check_paws(tcb, v)) return;
+  // Linux (tcp_timewait_state_process): only a bare segment at RCV.NXT is taken silently in
+  // TIME-WAIT; text is answered as an out-of-window segment, whatever its ACK.
+  if (tcb.state == State::TimeWait && cfg_.time_wait_data_acked && !seg.payload.empty() &&
+      !seg.has(flag::RST) && !seg.has(flag::SYN) &&
+      !(v.fin && v.seq + v.len() == tcb.rcv_nxt)) {
+    send_out_of_window_ack(tcb, v, "TIME-WAIT (Linux): text, send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>");
+    return;
+  }
+  const bool ack_pending = tcb.ack_now;
   if (!check_sequence(tcb, v)) return;
   if (!check_rst(tcb, v)) return;
   // Third (security) has no counterpart here.
   if (!check_syn(tcb, v)) return;
   if (!check_ack(tcb, v)) return;
+  if (cfg_.after_fin_segments_linux && (tcb.state == State::CloseWait ||
+                                       tcb.state == State::Closing || tcb.state == State::LastAck)) {
+    // Linux (tcp_rcv_state_process, seventh step): after the peer's FIN a segment that starts at
+    // or after RCV.NXT is dropped without a reply (RFC 9293 ignores its text and acknowledges a
+    // FIN); one that starts below RCV.NXT and carries octets beyond it aborts the connection with
+    // a reset (RFC 1122 4.2.2.13's "data after close", as BSD does).
+    if (seq_ge(seg.seq, tcb.rcv_nxt)) {
+      if (!seg.payload.empty() || seg.has(flag::FIN)) {
+        trace(&tcb, "3.10.7.4 seventh (Linux): text/FIN at or after RCV.NXT after the peer's FIN, dropped");
+      }
+      tcb.ack_now = ack_pending;  // trimming it to the window asks for no ACK
+      output(tcb);
+      return;
+    }
+    if ((!seg.payload.empty() || seg.has(flag::FIN)) &&
+        seq_gt(seg.seq + static_cast<std::uint32_t>(seg.payload.size()), tcb.rcv_nxt)) {
+      trace(&tcb, "3.10.7.4 seventh (Linux): text beyond the peer's FIN, send RST");
+      send_reset_for(seg);
+      // tcp_reset sets EPIPE in CLOSE-WAIT, but recv() reports the FIN first (SOCK_DONE) and
+      // send() fails with EPIPE anyway: no error is kept (SO_ERROR would show it; not modelled).
+      terminate(tcb, 0, "3.10.7.4 seventh (Linux): connection aborted, CLOSED");
+      return;
+    }
+  }
   update_return_route(tcb, seg);
   update_timestamps(tcb, v);
   process_ecn(tcb, v);
@@ -377,6 +428,19 @@ bool Stack::check_sequence(Tcb& tcb, SegView& v) {
     ok = (seq_le(tcb.rcv_nxt, v.seq) && seq_lt(v.seq, tcb.rcv_nxt + wnd)) ||
          (seq_le(tcb.rcv_nxt, last) && seq_lt(last, tcb.rcv_nxt + wnd));
   }
+  if (!ok && cfg_.acceptable_from_rcv_wup && seq_lt(v.seq, tcb.rcv_nxt) &&
+      seq_le(tcb.last_ack_sent, tcb.rcv_nxt) && seq_ge(v.seq + len, tcb.last_ack_sent)) {
+    // Linux (tcp_sequence): a segment is old only if it ends before RCV.WUP, RCV.NXT as of our
+    // last ACK (Last.ACK.sent): one ending at or after it is processed for its ACK; a duplicate
+    // with text or a FIN is acknowledged at once (tcp_data_queue), a bare one silently; a SYN
+    // stays, for the SYN check's challenge ACK.
+    trace(&tcb, "3.10.7.4 first (Linux): segment ends at or after RCV.WUP, acceptable");
+    if (len > 0) tcb.ack_now = true;
+    v.data = {};
+    v.fin = false;
+    v.seq = tcb.rcv_nxt;
+    return true;
+  }
   if (!ok && wnd == 0 && len > 0 && v.seq == tcb.rcv_nxt) {
     // "If the RCV.WND is zero, no segments will be acceptable, but special allowance should be
     // made to accept valid ACKs, URGs, and RSTs": keep the controls, drop the text.
@@ -399,10 +463,9 @@ bool Stack::check_sequence(Tcb& tcb, SegView& v) {
   // Trim to the idealized segment: starts at RCV.NXT, ends inside the window.
   if (seq_lt(v.seq, tcb.rcv_nxt)) {
     std::uint32_t skip = tcb.rcv_nxt - v.seq;
-    if (v.syn) {
-      v.syn = false;
-      --skip;
-    }
+    // The SYN is skipped over but kept: "If the SYN bit is set, irrespective of the exact
+    // sequence number, TCP MUST send an ACK" (RFC 5961 4.2), so the SYN check still sees it.
+    if (v.syn) --skip;
     const std::uint32_t cut = std::min<std::uint32_t>(skip, static_cast<std::uint32_t>(v.data.size()));
     v.data = v.data.subspan(cut);
     v.seq = tcb.rcv_nxt;

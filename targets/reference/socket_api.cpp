@@ -47,6 +47,14 @@ bool Stack::is_nonblocking(int fd) const {
   return s && s->nonblocking;
 }
 
+int Stack::take_unconnected_error(int fd) {
+  const auto it = unconnected_error_.find(fd);
+  if (it == unconnected_error_.end()) return 0;
+  const int e = it->second;
+  unconnected_error_.erase(it);
+  return e;
+}
+
 int Stack::alloc_fd() {
   // Lowest free descriptor, from 3 (0-2 are stdin, stdout, stderr).
   if (sockets_.size() < 3) sockets_.resize(3);
@@ -160,6 +168,11 @@ int Stack::bind(int fd, const net::IpAddress& addr, std::uint16_t port) {
   if (!s) return -EBADF;
   if (s->bound && port_released(*s)) {
     // The failed connection gave its port back: the socket is unbound and unconnected again.
+    // (connect_reports_failure: Linux keeps sk_err and SS_CONNECTING for the next connect().)
+    if (cfg_.connect_reports_failure && !s->tcb->passive) {
+      connect_unreported_[fd] = true;
+      if (s->tcb->error) unconnected_error_[fd] = s->tcb->error;
+    }
     s->tcb->fd = -1;
     s->tcb = nullptr;
     s->bound = false;
@@ -186,6 +199,9 @@ int Stack::listen(int fd, int backlog) {
   Socket* s = sock(fd);
   if (!s) return -EBADF;
   if (s->kind == Socket::Kind::Connection) return -EINVAL;
+  // connect_reports_failure: inet_listen wants SS_UNCONNECTED; a failed connect() not yet
+  // reported by connect() leaves the socket SS_CONNECTING.
+  if (connect_unreported_.count(fd)) return -EINVAL;
   if (!s->bound) {
     const std::uint16_t port = ephemeral_port(s->local.addr, 0);
     if (port == 0) return -EADDRINUSE;
@@ -240,10 +256,33 @@ int Stack::connect(int fd, const net::IpAddress& addr, std::uint16_t port) {
   Socket* s = sock(fd);
   if (!s) return -EBADF;
   if (s->kind == Socket::Kind::Listening) return cfg_.connect_on_listener_eisconn ? -EISCONN : -EINVAL;
+  if (connect_unreported_.erase(fd) > 0) {
+    // Linux __inet_stream_connect, SS_CONNECTING in TCP_CLOSE: report the failure (sock_error,
+    // else ECONNABORTED); the socket is unconnected and the next connect() starts afresh.
+    const int e = take_unconnected_error(fd);
+    return -(e ? e : ECONNABORTED);
+  }
   if (s->tcb) {
     const State st = s->tcb->state;
     if (st == State::SynSent || st == State::SynReceived) return -EALREADY;
     if (st != State::Closed) return -EISCONN;
+    if (cfg_.connect_reports_failure && !s->tcb->passive) {
+      // As above: the failure is reported once; the descriptor is unconnected afterwards.
+      const int e = s->tcb->error;
+      s->tcb->error = 0;
+      if (port_released(*s)) {
+        s->bound = false;
+        s->bound_any = true;
+        s->local = Endpoint{};
+      }
+      s->tcb->fd = -1;
+      s->tcb = nullptr;
+      s->kind = s->bound ? Socket::Kind::Bound : Socket::Kind::Fresh;
+      sweep_pending_ = true;
+      sweep();
+      trace(nullptr, "Linux connect() on SS_CONNECTING in CLOSE: the failure is reported, socket unconnected");
+      return -(e ? e : ECONNABORTED);
+    }
     // Linux: a socket whose connection failed or ended may connect again (on a fresh port if
     // the old one was given back).
     if (port_released(*s)) s->bound = false;
@@ -281,6 +320,7 @@ int Stack::connect(int fd, const net::IpAddress& addr, std::uint16_t port) {
   // SYN-RECEIVED child on the port this socket is bound to) makes the connect fail, as on Linux.
   // (Found by the session fuzzer: two live TCBs shared one 4-tuple.)
   if (by_tuple_.count(FourTuple{Endpoint{local_addr, s->local.port}, Endpoint{addr, port}})) return -EADDRNOTAVAIL;
+  unconnected_error_.erase(fd);  // Linux tcp_connect_init: sk_err = 0
   Tcb& tcb = new_tcb();
   tcb.local = Endpoint{local_addr, s->local.port};
   tcb.remote = Endpoint{addr, port};
@@ -318,13 +358,34 @@ std::int64_t Stack::read(int fd, std::size_t length, int msg_flags, std::vector<
   Socket* s = sock(fd);
   if (!s) return -EBADF;
   Tcb* t = s->tcb;
-  if (!t) return -ENOTCONN;  // unconnected or listening
+  if (!t) {
+    if (const int e = take_unconnected_error(fd)) return -e;
+    return -ENOTCONN;  // unconnected or listening
+  }
   if (!t->recv_buf.empty() && length > 0) {
-    const std::size_t n = std::min(length, t->recv_buf.size());
-    t->recv_buf.copy_to(0, n, out);
+    std::size_t n = std::min(length, t->recv_buf.size());
+    std::size_t skip = 0;
+    if (cfg_.urgent_oob_byte && t->urg_seen) {
+      // Linux (tcp_recvmsg_locked, tcp_urg): the byte before the urgent pointer is the urgent
+      // byte (urg_seq). A read never crosses it once it copied something; without SO_OOBINLINE a
+      // read that starts there skips it (it is for MSG_OOB only) and goes on after it.
+      const std::uint32_t read_seq = t->rcv_nxt - static_cast<std::uint32_t>(t->recv_buf.size());
+      const std::uint32_t mark = t->rcv_up - 1;
+      if (net::seq_ge(mark, read_seq) && net::seq_lt(mark, t->rcv_nxt)) {
+        const std::size_t offset = mark - read_seq;
+        if (offset > 0) {
+          n = std::min(n, offset);
+        } else if (!t->opts.oobinline) {
+          skip = 1;
+          n = std::min(length, t->recv_buf.size() - 1);
+          trace(t, "Linux tcp_recvmsg: urgent byte taken out of the stream (no SO_OOBINLINE)");
+        }
+      }
+    }
+    t->recv_buf.copy_to(skip, n, out);
     if (!(msg_flags & MSG_PEEK)) {
-      t->recv_buf.consume(n);
-      t->bytes_read += n;
+      t->recv_buf.consume(skip + n);
+      t->bytes_read += skip + n;
       // RFC 9293 §3.8.6.2.2 / RFC 1122 §4.2.3.3: announce a window that opened by enough.
       if (is_synchronized(t->state) && t->state != State::TimeWait) {
         const std::uint32_t cur = t->rcv_wnd();
@@ -340,7 +401,8 @@ std::int64_t Stack::read(int fd, std::size_t length, int msg_flags, std::vector<
         }
       }
     }
-    return static_cast<std::int64_t>(n);
+    // Only a skipped urgent byte was there: the read goes on as on an empty buffer.
+    if (n > 0) return static_cast<std::int64_t>(n);
   }
   if (length == 0) return 0;
   if (t->error) {
@@ -356,7 +418,10 @@ std::int64_t Stack::write(int fd, std::span<const std::uint8_t> data, int /*msg_
   Socket* s = sock(fd);
   if (!s) return -EBADF;
   Tcb* t = s->tcb;
-  if (!t) return -EPIPE;  // Linux: write on an unconnected TCP socket
+  if (!t) {
+    if (const int e = take_unconnected_error(fd)) return -e;
+    return -EPIPE;  // Linux: write on an unconnected TCP socket
+  }
   if (t->error) {
     const int e = t->error;
     t->error = 0;
@@ -418,6 +483,8 @@ void Stack::close_listener(Socket& s) {
 int Stack::close(int fd) {
   Socket* s = sock(fd);
   if (!s) return -EBADF;
+  unconnected_error_.erase(fd);
+  connect_unreported_.erase(fd);
   if (s->kind == Socket::Kind::Listening) close_listener(*s);
   if (Tcb* t = s->tcb) {
     t->fd = -1;
@@ -496,6 +563,7 @@ int Stack::shutdown(int fd, int how) {
     // again (connect() may be called anew).
     const bool release = port_released_on_close(*t);
     terminate(*t, 0, "shutdown in SYN-SENT (Linux tcp_disconnect): delete the TCB");
+    unconnected_error_[fd] = ECONNRESET;  // tcp_disconnect: sk_err = ECONNRESET in SYN-SENT
     t->fd = -1;
     s->tcb = nullptr;
     if (release) {
@@ -508,7 +576,9 @@ int Stack::shutdown(int fd, int how) {
     sweep();
     return 0;
   }
-  if (!t || t->state == State::SynSent || t->state == State::Closed) return -ENOTCONN;
+  // Linux (time_wait_fd_reports_close): a descriptor whose connection went to TIME-WAIT sees
+  // CLOSE, and inet_shutdown answers ENOTCONN there.
+  if (!t || t->state == State::SynSent || t->state == State::Closed || fd_sees_closed(t)) return -ENOTCONN;
   if (how == SHUT_RD || how == SHUT_RDWR) {
     s->shut_rd = true;
     t->read_shutdown = true;
@@ -626,7 +696,10 @@ int Stack::getsockopt(int fd, int level, int optname, std::int64_t& value, std::
     switch (optname) {
       case SO_ERROR:
         value = 0;
-        if (s->tcb && s->tcb->error) {
+        if (!s->tcb && unconnected_error_.count(fd)) {
+          value = unconnected_error_[fd];
+          unconnected_error_.erase(fd);
+        } else if (s->tcb && s->tcb->error) {
           value = s->tcb->error;
           s->tcb->error = 0;
         } else if (s->tcb && s->tcb->soft_error) {

@@ -302,6 +302,14 @@ class Stack {
     std::size_t ahead = 0;
   };
   std::vector<DeadChild> dead_children_;
+  // shutdown_in_syn_sent_disconnects: the error (Linux sk_err, ECONNRESET from tcp_disconnect)
+  // of a connection attempt deleted under a still-open, now unconnected descriptor; reported
+  // once by the next call that reads sk_err (send, recv, SO_ERROR), cleared by connect().
+  std::unordered_map<int, int> unconnected_error_;
+  // connect_reports_failure: descriptors whose failed active open bind() detached before a
+  // connect() reported it (Linux sock->state still SS_CONNECTING).
+  std::unordered_map<int, bool> connect_unreported_;
+  int take_unconnected_error(int fd);
   TraceSink trace_;
   std::uint32_t next_id_ = 1;
   std::uint16_t next_port_ = 0;

@@ -88,8 +88,13 @@ void Stack::on_retransmission_timeout(Tcb& tcb) {
                     : handshake                                      ? cfg_.syn_retries
                                                                      : cfg_.data_retries;
   // TCP_USER_TIMEOUT (RFC 9293 MUST-21, RFC 5482): R2 as a time, measured from when the timer
-  // that has now expired without progress was armed (one RTO ago at the first expiry).
-  if (tcb.retries == 0) tcb.rtx_since = now_ - tcb.rto;
+  // that has now expired without progress was armed (one RTO ago at the first expiry). A SYN
+  // retried early (syn_unacceptable_ack_retry) has its timer cut short: it was armed when the
+  // SYN, still timed, went out (Linux: retrans_stamp, set by tcp_connect).
+  if (tcb.retries == 0) {
+    const bool syn_timed = tcb.state == State::SynSent && tcb.rtt_timing && tcb.rtt_seq == tcb.iss + 1;
+    tcb.rtx_since = syn_timed ? tcb.rtt_start : now_ - tcb.rto;
+  }
   const Micros user_timeout = tcb.state == State::SynReceived && tcb.passive ? 0 : tcb.opts.user_timeout;
   if (user_timeout > 0 && now_ - tcb.rtx_since >= user_timeout) {
     terminate(tcb, timeout_error(tcb), "TCP_USER_TIMEOUT: unacknowledged for the user timeout (R2), ETIMEDOUT");

@@ -105,6 +105,40 @@ TEST(Executor, LateSegmentPassesWithinAWiderTolerance) {
   EXPECT_EQ(r.verdict.status, Status::Pass) << (r.verdict.failure ? r.verdict.failure->render() : "");
 }
 
+// On the real clock a timer fires late, never early (Linux's timer wheel: up to 1/8 of the
+// timeout): a segment may come later by that share of the time since the previous segment, even
+// when a call in between made the scripted interval short. On virtual time timers are exact.
+TEST(Executor, RealClockTimersMayFireLateByAnEighth) {
+  const char* script = R"(
+0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0    bind(3, ..., ...) = 0
++0    listen(3, 1) = 0
++0    < S 0:0(0) win 32792 <mss 1000>
++0    > S. 0:0(0) ack 1 <mss 1460>
+0.2   < . 1:1(0) ack 1 win 257
+0.31  listen(3, 1) = 0
+0.5   > . 1:1(0) ack 1
+)";
+  auto run_with = [&](bool virtual_time, Micros late) {
+    FakeTarget t;
+    passive_stack(t);
+    t.virtual_time = virtual_time;
+    auto syn_ack = t.on_inject;
+    t.on_inject = [syn_ack, late](FakeTarget& t, const Segment& in) {
+      syn_ack(t, in);
+      if (!in.has(flag::SYN)) t.emit(t.now() + 300'000 + late, reply_to(in, flag::ACK, kIsn + 1, in.seq));
+    };
+    return run::execute(parse_ok(script), t, {});
+  };
+  // 30 ms late: beyond 12.5 % of the 190 ms since the call, within 12.5 % of the 300 ms timer.
+  EXPECT_EQ(run_with(false, 30'000).verdict.status, Status::Pass);
+  EXPECT_EQ(run_with(true, 30'000).verdict.status, Status::Fail);
+  // 70 ms late is more than any timer's slack.
+  EXPECT_EQ(run_with(false, 70'000).verdict.status, Status::Fail);
+  // Never early.
+  EXPECT_EQ(run_with(false, -40'000).verdict.status, Status::Fail);
+}
+
 TEST(Executor, EarlySegmentFails) {
   FakeTarget t;
   passive_stack(t);

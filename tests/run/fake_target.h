@@ -20,9 +20,10 @@ class FakeTarget : public targets::Target {
   std::vector<net::Segment> injected;
   std::vector<targets::SocketCall> calls;
   bool has_shell = false;
+  bool virtual_time = true;
 
   targets::Capabilities capabilities() const override {
-    return {"fake", "test", true, true, has_shell, true};
+    return {"fake", "test", virtual_time, true, has_shell, true};
   }
   Micros now() override { return now_; }
   void inject(const net::Segment& s) override {

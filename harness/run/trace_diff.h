@@ -26,6 +26,8 @@ struct Step {
   Micros since = 0;       // when the last thing the script did before it happened (a segment it
                           // injected, a call it started): the step's timing is time - since, so
                           // a late timer is not charged to the step after it
+  Micros since_segment = 0;  // when the previous segment went either way (a timer armed there
+                             // may fire late on a real clock)
   int line = 0;           // script line (0: a segment no script line expected)
   std::string text;       // as the trace shows it (relative numbers)
   // Segment fields, parsed from the relative text.
@@ -52,6 +54,8 @@ struct DiffOptions {
   bool timing = true;
   Micros timing_tolerance_usecs = 10000;  // and 12.5 % of the interval, whichever is larger
   double timing_tolerance_percent = 12.5;
+  double timer_slack_percent = 12.5;      // the later of two steps may be late by this share of
+                                          // the time since its trace's previous segment
 };
 
 struct Divergence {

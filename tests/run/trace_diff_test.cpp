@@ -150,6 +150,20 @@ TEST(TraceDiff, AStepIsTimedFromTheScriptsLastActionNotFromALateTimer) {
   EXPECT_EQ(d->a->line, 5);
 }
 
+// A timer armed at the previous segment may fire late by an eighth of its time on a real clock,
+// even when a call in between makes the interval since the script's last action short.
+TEST(TraceDiff, ALateTimerIsAllowedAnEighthOfItsTime) {
+  auto with_retransmission_at = [](Micros t) {
+    return trace_of({sent(200'000, 4, "Flags [P.], seq 1:101, ack 1, win 100, length 100"),
+                     call_started(310'000, 5, "accept(3, ...)"), returned(310'050, 5, "accept() = -1 EAGAIN"),
+                     sent(t, 6, "Flags [P.], seq 1:101, ack 1, win 100, length 100")});
+  };
+  // 30 ms late: more than 12.5 % of the 190 ms since the call, within 12.5 % of the 330 ms timer.
+  EXPECT_FALSE(first_divergence(with_retransmission_at(500'000), with_retransmission_at(530'000)));
+  // 80 ms late is not a late timer.
+  EXPECT_TRUE(first_divergence(with_retransmission_at(500'000), with_retransmission_at(580'000)));
+}
+
 TEST(TraceDiff, BracketsInsideFieldsDoNotSplitThem) {
   const auto steps = steps_of(trace_of({sent(0, 4,
       "Flags [S.], seq 0, ack 1, win 100, options [mss 1460,opt-99:ab [bad len 9]], length 0, ip options [lsrr ptr 4 [192.0.2.7, 198.51.100.1]]")}));

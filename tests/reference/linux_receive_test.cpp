@@ -23,6 +23,19 @@ class LinuxReceiveTest : public StackTest {
     local_port = syn.at(0).sport;
     return fd;
   }
+  // connect() with a 1.5 s TCP_USER_TIMEOUT; at 100 ms a SYN-ACK whose ACK is unacceptable,
+  // answered (in `r`) by the stack.
+  void connect_then_unacceptable_synack(int& fd, std::vector<net::Segment>& r) {
+    fd = stack->socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_EQ(stack->setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, 1500, 0), 0);
+    ASSERT_EQ(stack->connect(fd, peer_addr(), kPeerPort), -EINPROGRESS);
+    auto syn = sent();
+    ASSERT_EQ(syn.size(), 1u);
+    local_port = syn[0].sport;
+    stack->advance_to(100 * kMillis);
+    r = send(from_peer(flag::SYN | flag::ACK, kPeerIsn, kIss + 100, 65535, {}, kPeerPort, local_port));
+    ASSERT_EQ(r.size(), 1u);
+  }
   // Passive open, shutdown(SHUT_WR), the peer's FIN acknowledging ours: TIME-WAIT.
   int to_time_wait() {
     const int fd = passive_open();
@@ -107,15 +120,9 @@ TEST_F(LinuxReceiveTest, LinuxUserTimeoutCountsFromTheSynNotFromTheEarlyRetry) {
   // (1.5 s) runs from the first SYN (Linux retrans_stamp): the next retry at 1.108 s, the end
   // at 1.5 s, not one RTO early (0.608 s).
   make(test_config("linux"));
-  const int fd = stack->socket(AF_INET, SOCK_STREAM, 0);
-  EXPECT_EQ(stack->setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, 1500, 0), 0);
-  EXPECT_EQ(stack->connect(fd, peer_addr(), kPeerPort), -EINPROGRESS);
-  auto syn = sent();
-  ASSERT_EQ(syn.size(), 1u);
-  local_port = syn[0].sport;
-  stack->advance_to(100 * kMillis);
-  auto r = send(from_peer(flag::SYN | flag::ACK, kPeerIsn, kIss + 100, 65535, {}, kPeerPort, local_port));
-  ASSERT_EQ(r.size(), 1u);
+  int fd = -1;
+  std::vector<net::Segment> r;
+  ASSERT_NO_FATAL_FAILURE(connect_then_unacceptable_synack(fd, r));
   EXPECT_EQ(flags_of(r[0]), "R");
   auto e = run_until(108 * kMillis);
   ASSERT_EQ(e.size(), 1u);
@@ -133,15 +140,9 @@ TEST_F(LinuxReceiveTest, LinuxUserTimeoutCountsFromTheSynNotFromTheEarlyRetry) {
 
 TEST_F(LinuxReceiveTest, RfcUserTimeoutInSynSentWithoutEarlyRetry) {
   // No early retry: the SYN again after the full RTO (1 s), the end at 1.5 s.
-  const int fd = stack->socket(AF_INET, SOCK_STREAM, 0);
-  EXPECT_EQ(stack->setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, 1500, 0), 0);
-  EXPECT_EQ(stack->connect(fd, peer_addr(), kPeerPort), -EINPROGRESS);
-  auto syn = sent();
-  ASSERT_EQ(syn.size(), 1u);
-  local_port = syn[0].sport;
-  stack->advance_to(100 * kMillis);
-  auto r = send(from_peer(flag::SYN | flag::ACK, kPeerIsn, kIss + 100, 65535, {}, kPeerPort, local_port));
-  ASSERT_EQ(r.size(), 1u);
+  int fd = -1;
+  std::vector<net::Segment> r;
+  ASSERT_NO_FATAL_FAILURE(connect_then_unacceptable_synack(fd, r));
   auto e = run_until(1499 * kMillis);
   ASSERT_EQ(e.size(), 1u);
   EXPECT_EQ(e[0].time, 1000 * kMillis);

@@ -147,6 +147,9 @@ void Stack::acknowledge(Tcb& tcb, std::uint32_t ack, bool grow_cwnd) {
   }
 }
 
+void Stack::note_segment_sent(Tcb& /*tcb*/, std::uint32_t /*seq*/, std::uint32_t /*end*/,
+                              bool /*retransmission*/) {}
+
 void Stack::handle_duplicate_ack(Tcb& tcb) {
   // RFC 8985 §7.4: a duplicate ACK for just what the resending probe covered means the original
   // and the probe both arrived: no loss, the episode ends.

@@ -59,6 +59,7 @@ Result<StackConfig> StackConfig::from_profile(std::string_view name) {
     c.rto_estimator = RtoEstimator::Linux;
     c.delayed_ack_before_data = 4 * kMillis;   // icsk_ack.ato = 0 before data: the next jiffy
     c.tail_loss_probe = true;
+    c.partial_segment_ack_keeps_timer = true;
     c.synrecv_ack_check_first = true;
     c.synrecv_syn_resets = true;
     c.child_fresh_ratelimit = true;
@@ -68,6 +69,7 @@ Result<StackConfig> StackConfig::from_profile(std::string_view name) {
     c.simultaneous_synack_keeps_timer = true;
     c.psh_at_write_end = true;
     c.push_chunk_segments = 2;
+    c.gso_burst_autosize = true;
     c.shutdown_in_syn_sent_disconnects = true;
     c.shutdown_in_syn_received_deferred = true;
     c.rst_acceptable_seq = true;
@@ -83,6 +85,7 @@ Result<StackConfig> StackConfig::from_profile(std::string_view name) {
     c.after_fin_segments_linux = true;
     c.time_wait_data_acked = true;
     c.urgent_oob_byte = true;
+    c.rcv_mss_capped = true;
     c.old_ack_window_bytes_acked = true;
     c.icmp_errors = IcmpErrorModel::Linux;     // tcp_v4_err, tcp_v6_err, tcp_req_err
     c.icmp_seq_check = IcmpSeqCheck::Inclusive;
@@ -314,6 +317,7 @@ const std::vector<KeySpec>& key_specs() {
                                {{"rfc6298", RtoEstimator::Rfc6298}, {"linux", RtoEstimator::Linux}})},
       {"delayed_ack_before_data_ms", millis(&StackConfig::delayed_ack_before_data, 0, 499)},
       {"tail_loss_probe", boolean(&StackConfig::tail_loss_probe)},
+      {"partial_segment_ack_keeps_timer", boolean(&StackConfig::partial_segment_ack_keeps_timer)},
       {"synrecv_ack_check_first", boolean(&StackConfig::synrecv_ack_check_first)},
       {"synrecv_syn_resets", boolean(&StackConfig::synrecv_syn_resets)},
       {"child_fresh_ratelimit", boolean(&StackConfig::child_fresh_ratelimit)},
@@ -323,6 +327,7 @@ const std::vector<KeySpec>& key_specs() {
       {"simultaneous_synack_keeps_timer", boolean(&StackConfig::simultaneous_synack_keeps_timer)},
       {"psh_at_write_end", boolean(&StackConfig::psh_at_write_end)},
       {"push_chunk_segments", integer(&StackConfig::push_chunk_segments, 0, 1000)},
+      {"gso_burst_autosize", boolean(&StackConfig::gso_burst_autosize)},
       {"shutdown_in_syn_sent_disconnects", boolean(&StackConfig::shutdown_in_syn_sent_disconnects)},
       {"shutdown_in_syn_received_deferred", boolean(&StackConfig::shutdown_in_syn_received_deferred)},
       {"rst_acceptable_seq", boolean(&StackConfig::rst_acceptable_seq)},
@@ -338,6 +343,7 @@ const std::vector<KeySpec>& key_specs() {
       {"after_fin_segments_linux", boolean(&StackConfig::after_fin_segments_linux)},
       {"time_wait_data_acked", boolean(&StackConfig::time_wait_data_acked)},
       {"urgent_oob_byte", boolean(&StackConfig::urgent_oob_byte)},
+      {"rcv_mss_capped", boolean(&StackConfig::rcv_mss_capped)},
       {"old_ack_window_bytes_acked", boolean(&StackConfig::old_ack_window_bytes_acked)},
       {"ephemeral_port_first", integer(&StackConfig::ephemeral_port_first, 1, 65535)},
       {"ephemeral_port_last", integer(&StackConfig::ephemeral_port_last, 1, 65535)},

@@ -183,6 +183,9 @@ struct StackConfig {
                                            // until the first data, so the next tick (4 ms)
   bool tail_loss_probe = false;            // RFC 8985 §7 (RACK-TLP) probe before the RTO (Linux
                                            // with SACK)
+  bool partial_segment_ack_keeps_timer = false;  // an ACK ending inside the oldest segment as sent
+                                                 // neither restarts the RTO nor samples the RTT
+                                                 // (tcp_clean_rtx_queue; RFC 6298 5.3 restarts)
   // Segment arrival (segment_arrival.cpp):
   bool synrecv_ack_check_first = false;    // passive SYN-RECEIVED: an unacceptable ACK is answered
                                            // <SEQ=SEG.ACK><CTL=RST> before the sequence check,
@@ -215,12 +218,19 @@ struct StackConfig {
   bool time_wait_data_acked = false;       // TIME-WAIT: text with an acceptable ACK draws an ACK
   bool urgent_oob_byte = false;            // without SO_OOBINLINE the urgent byte leaves the
                                            // stream (read with MSG_OOB; RFC 6093 says in-line)
+  bool rcv_mss_capped = false;             // the receiver's segment-size estimate behind "more
+                                           // than one full segment unacknowledged: ACK now" is
+                                           // capped at the MSS (Linux icsk_ack.rcv_mss)
   // Output and the socket calls (output.cpp, socket_api.cpp):
   bool psh_at_write_end = false;           // PSH marks where a send() ended, kept on
                                            // retransmission (RFC: PSH when the buffer empties)
   int push_chunk_segments = 0;             // also PSH every Nth new segment of one output burst,
                                            // counted from a write's end (Linux 2: GSO bursts of
                                            // two segments); not kept on retransmission
+  bool gso_burst_autosize = false;         // the burst behind push_chunk_segments is Linux's
+                                           // tcp_tso_autosize (pacing rate: cwnd and SRTT),
+                                           // at most half the cwnd; push_chunk_segments is its
+                                           // floor
   bool shutdown_in_syn_sent_disconnects = false;  // shutdown() in SYN-SENT deletes the TCB silently
                                                   // and returns 0 (Linux tcp_disconnect)
   bool shutdown_in_syn_received_deferred = false;  // shutdown(SHUT_WR) in SYN-RECEIVED sends no

@@ -353,6 +353,7 @@ bool Stack::send_one(Tcb& tcb, std::uint32_t seq, std::uint32_t max_len, bool re
       now_ - tcb.last_data_received < cfg_.delayed_ack) {
     tcb.pingpong = true;  // a reply to what just arrived: the connection looks interactive
   }
+  note_segment_sent(tcb, seq, end, retransmission);
   if (seq_gt(end, tcb.snd_nxt)) tcb.snd_nxt = end;
   if (seq_gt(end, tcb.snd_max)) tcb.snd_max = end;
   if (len < tcb.snd_mss) tcb.snd_sml = end;

@@ -195,6 +195,9 @@ class Stack {
   // Any window reduction (ECE, fast retransmit, timeout) on an ECN connection: the next new data
   // segment carries CWR, and ECEs for data sent before now are not acted on again.
   void note_window_reduction(Tcb& tcb);
+  // Called by send_one for every data or FIN segment it sends, [seq, end): the ACK processing keeps
+  // what it needs of the segment boundaries as sent (partial_segment_ack_keeps_timer).
+  void note_segment_sent(Tcb& tcb, std::uint32_t seq, std::uint32_t end, bool retransmission);
 
   // output.cpp: building and sending segments.
   net::Segment make_segment(const Tcb& tcb, std::uint32_t seq, std::uint16_t flags) const;

@@ -145,6 +145,7 @@ int cmd_diff(const std::vector<std::string>& args, std::ostream& out, std::ostre
       if (parsed.has("set")) request.set = parsed.values.at("set");
     }
     request.timeout = timeout;
+    request.overrides.push_back(learn_stack_ports_option());  // for targets run in a child
     auto setup = setup_target(request, Config{}, "");
     if (auto* e = std::get_if<TargetSetupError>(&setup)) {
       if (e->usage) return diff_usage(err, e->message);
@@ -204,6 +205,7 @@ int cmd_diff(const std::vector<std::string>& args, std::ostream& out, std::ostre
   for (const auto& setup : setups) {
     run::SuiteOptions options;
     apply_setup(setup, options);
+    options.exec.overrides.push_back(learn_stack_ports_option());
     options.jobs = jobs;
     options.interrupted = &interrupted;
     if (!quiet) out << "synack diff: running " << files->size() << " scripts on " << label(setup) << "\n" << std::flush;

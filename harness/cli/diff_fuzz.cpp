@@ -111,8 +111,9 @@ std::string portable_script(const std::string& text, const std::string& baseline
 }
 
 // A script that names the reference's ephemeral port (to_script writes explicit ports when a
-// session has several connections) cannot match the port another stack picks: that failure says
-// nothing about either stack, so the session is not compared.
+// session has several connections) and that the port learning (--learn_stack_ports) could not
+// map, e.g. a segment to that port before the stack's SYN: the failure says nothing about either
+// stack, so the session is not compared.
 bool pins_ephemeral_port(const run::ScriptResult& r) {
   return r.verdict.failure && r.verdict.failure->message.rfind("source port ", 0) == 0;
 }
@@ -120,6 +121,7 @@ bool pins_ephemeral_port(const run::ScriptResult& r) {
 run::ScriptResult run_on(const TargetSetup& setup, const std::string& path) {
   run::SuiteOptions options;
   apply_setup(setup, options);
+  options.exec.overrides.push_back(learn_stack_ports_option());
   return options.run_one ? options.run_one(path) : run::run_script_file(path, options);
 }
 

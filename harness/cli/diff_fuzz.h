@@ -16,6 +16,11 @@
 
 namespace synack::cli {
 
+// The script option every run of `synack diff` adds: a script written from one stack's run may
+// name that stack's ephemeral port (several connections need explicit ports); each stack's own
+// port is learned from its SYN instead (run/executor.cpp, --learn_stack_ports).
+inline script::OptionSetting learn_stack_ports_option() { return {"learn_stack_ports", "1", {}}; }
+
 struct DiffFuzzOptions {
   TargetSetup baseline;     // a reference target: it writes the scripts
   TargetSetup other;

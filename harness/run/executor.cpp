@@ -161,6 +161,30 @@ class Execution {
     return it->second;
   }
 
+  // --learn_stack_ports (synack diff sets it): a script written from one stack's run names that
+  // stack's ephemeral port where a session has several connections. Another stack picks another
+  // one: the stack port of an outbound SYN line that the stack did not use is learned from the
+  // SYN and stands for the real port on every later line. The listening port (bind_port) and a
+  // port already learned are never remapped.
+  void learn_stack_port(const PacketSpec& spec, const net::Segment& seg) {
+    if (!learn_stack_ports_ || !spec.src_port || *spec.src_port == seg.sport) return;
+    if (*spec.src_port == options_.local_port || stack_port_alias_.contains(*spec.src_port)) return;
+    if (!seg.has(net::flag::SYN) || !(parse_flags(spec.flags) & net::flag::SYN)) return;
+    for (const auto& [from, to] : stack_port_alias_)
+      if (to == seg.sport) return;  // that port already stands for another line's port
+    stack_port_alias_[*spec.src_port] = seg.sport;
+  }
+  // The line with its stack port (the destination of an inbound line, the source of an outbound
+  // one) replaced by the port learned for it.
+  PacketSpec with_stack_port_aliases(const PacketSpec& spec, bool inbound) const {
+    PacketSpec out = spec;
+    std::optional<std::uint16_t>& port = inbound ? out.dst_port : out.src_port;
+    if (port) {
+      if (auto it = stack_port_alias_.find(*port); it != stack_port_alias_.end()) port = it->second;
+    }
+    return out;
+  }
+
   void fail(const Event* ev, std::string message, std::string expected = {}, std::string actual = {}) {
     if (stopped()) return;
     result_.verdict.status = Status::Fail;
@@ -210,10 +234,14 @@ class Execution {
   ScriptResult result_;
   CallContext ctx_;
   std::map<std::uint16_t, Connection> connections_;
+  // --learn_stack_ports: a stack port the script names -> the port the stack really chose.
+  bool learn_stack_ports_ = false;
+  std::map<std::uint16_t, std::uint16_t> stack_port_alias_;
   std::deque<Observation> queue_;  // segments the stack sent that no '>' line has taken yet
   std::map<targets::CallId, PendingCall> pending_;
   Micros time_base_ = 0;      // when the previous event completed
   Micros last_segment_time_ = 0;  // when the previous segment went either way (timer slack)
+  Micros inject_lateness_ = 0;    // how late the last inbound segment went in (timer slack)
   Micros prev_sched_ = 0;     // when the previous event was scheduled
   bool prev_inbound_ = false;
 };
@@ -238,6 +266,10 @@ bool Execution::apply_options() {
       long long v = std::strtoll(o.value.c_str(), &end, 10);
       if (o.value.empty() || *end || v < 1 || v > 65535) return stop_with(Status::Error, nullptr, "--" + o.name + "=" + o.value + ": expected a port number"), false;
       (o.name == "bind_port" ? options_.local_port : options_.remote_port) = static_cast<std::uint16_t>(v);
+    } else if (o.name == "learn_stack_ports") {
+      if (o.value != "" && o.value != "0" && o.value != "1")
+        return stop_with(Status::Error, nullptr, "--learn_stack_ports=" + o.value + ": expected 0 or 1"), false;
+      learn_stack_ports_ = o.value != "0";
     } else if (o.name == "ip_version" || o.name == "local_ip" || o.name == "remote_ip" || o.name == "define") {
       // handled by network_for / the parser
     } else if (std::find(std::begin(kIgnoredOptions), std::end(kIgnoredOptions), o.name) == std::end(kIgnoredOptions)) {
@@ -394,7 +426,7 @@ void Execution::inbound(const Event& ev, const PacketSpec& spec, Micros sched) {
   check_stale(ev, sched);
   if (stopped()) return;
   Connection& conn = connection(spec.src_port.value_or(options_.remote_port));
-  net::Segment seg = build_inbound(spec, conn, network_, options_.local_port);
+  net::Segment seg = build_inbound(with_stack_port_aliases(spec, true), conn, network_, options_.local_port);
   if (auto applied = apply_inject(spec.inject, network_, seg); !applied)
     return stop_with(Status::Error, &ev, applied.error().message);
   TraceEntry e;
@@ -412,6 +444,7 @@ void Execution::inbound(const Event& ev, const PacketSpec& spec, Micros sched) {
   trace(std::move(e));
   time_base_ = target_.now();
   last_segment_time_ = time_base_;
+  inject_lateness_ = std::max<Micros>(time_base_ - sched, 0);
   prev_sched_ = sched;
   prev_inbound_ = true;
 }
@@ -456,9 +489,10 @@ void Execution::outbound(const Event& ev, const PacketSpec& spec) {
     lo = sched - tolerance(sched - base);
     hi = end + tolerance(end - base);
     // A timer armed at the previous segment (an RTO, a delayed ACK, a probe) may fire late.
-    if (!caps_.virtual_time && options_.timer_slack_percent > 0)
+    if (!caps_.virtual_time)
       hi += static_cast<Micros>(std::llround(options_.timer_slack_percent / 100.0 *
-                                             static_cast<double>(std::max<Micros>(end - last_segment_time_, 0))));
+                                             static_cast<double>(std::max<Micros>(end - last_segment_time_, 0)))) +
+            options_.timer_slack_usecs + inject_lateness_;
   }
   Connection& conn = connection(spec.dst_port.value_or(options_.remote_port));
   const std::string expected = describe_expected(spec);
@@ -481,7 +515,8 @@ void Execution::outbound(const Event& ev, const PacketSpec& spec) {
     fail(&ev, "the stack sent a malformed packet: " + o->error, expected, hex_prefix(o->wire));
     return;
   }
-  std::vector<std::string> diffs = match_outbound(spec, o->segment, conn, network_);
+  learn_stack_port(spec, o->segment);
+  std::vector<std::string> diffs = match_outbound(with_stack_port_aliases(spec, false), o->segment, conn, network_);
   const std::string actual = net::format_segment(relative_view(o->segment, conn, true));
   if (o->time < lo)
     diffs.push_back("sent at " + format_seconds(o->time) + " s, expected at " + format_seconds(sched) +

@@ -21,6 +21,10 @@ struct ExecOptions {
   // never early: Linux's timer wheel rounds a timeout up by as much as one eighth of it (a 300 ms
   // RTO fires up to 32 ms late, a 3 s one up to 256 ms). Virtual-time targets are exact.
   double timer_slack_percent = 12.5;
+  // ... plus this much: the timer fires on a tick (Linux at HZ=250: every 4 ms) and its softirq
+  // may run one tick later still. And a segment whose injection came late (a loaded machine)
+  // starts the stack's timers that much later: that lateness is added as well.
+  Micros timer_slack_usecs = 8000;
   std::uint16_t local_port = 8080;   // the stack's port (bind with "...")
   std::uint16_t remote_port = 34000; // the scripted peer's port
   // How long '*' lines and blocking calls with no deadline may wait, in script time. On a

@@ -187,15 +187,16 @@ std::optional<Divergence> first_divergence(const Trace& trace_a, const Trace& tr
     }
     d.classes = compare_steps(a[i], b[i], a[i].time - a[i].since, b[i].time - b[i].since, options);
     // A late timer on one side (a real clock: Linux's timer wheel fires up to an eighth of the
-    // timeout late): the later step may be late by that share of the time since its trace's
-    // previous segment, when that is more than the tolerance.
+    // timeout late, then on a tick): the later step may be late by that share of the time since
+    // its trace's previous segment plus two ticks, when that is more than the tolerance.
     if (d.classes == std::vector<DiffClass>{DiffClass::Timing}) {
       const bool a_later = a[i].time - a[i].since > b[i].time - b[i].since;
       const Step& later = a_later ? a[i] : b[i];
       const Micros timer = std::max<Micros>(later.time - later.since_segment, 0);
       DiffOptions widened = options;
       widened.timing_tolerance_usecs = std::max<Micros>(
-          options.timing_tolerance_usecs, static_cast<Micros>(options.timer_slack_percent / 100.0 * static_cast<double>(timer)));
+          options.timing_tolerance_usecs, static_cast<Micros>(options.timer_slack_percent / 100.0 * static_cast<double>(timer)) +
+                                                 options.timer_slack_usecs);
       if (!timing_differs(a[i].time - a[i].since, b[i].time - b[i].since, widened)) d.classes.clear();
     }
     if (!d.classes.empty()) return d;

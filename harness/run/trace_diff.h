@@ -56,6 +56,8 @@ struct DiffOptions {
   double timing_tolerance_percent = 12.5;
   double timer_slack_percent = 12.5;      // the later of two steps may be late by this share of
                                           // the time since its trace's previous segment
+  Micros timer_slack_usecs = 8000;        // plus this (a timer fires on a tick, its softirq may
+                                          // run a tick later: 2 ticks at HZ=250)
 };
 
 struct Divergence {

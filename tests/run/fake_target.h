@@ -26,8 +26,10 @@ class FakeTarget : public targets::Target {
     return {"fake", "test", virtual_time, true, has_shell, true};
   }
   Micros now() override { return now_; }
+  std::vector<Micros> injected_at;  // the clock when each segment was injected
   void inject(const net::Segment& s) override {
     injected.push_back(s);
+    injected_at.push_back(now_);
     if (on_inject) on_inject(*this, s);
   }
   // ICMP errors ('< icmp' lines): recorded, or refused like a target without ICMP injection.
@@ -59,6 +61,8 @@ class FakeTarget : public targets::Target {
     return {};
   }
 
+  // Time passes inside the target (a slow call): the clock moves on by `d`.
+  void advance(Micros d) { now_ += d; }
   // The stack "sends" `s` at time `t` (script time).
   void emit(Micros t, net::Segment s) {
     targets::Observation o;

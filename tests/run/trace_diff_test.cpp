@@ -162,6 +162,12 @@ TEST(TraceDiff, ALateTimerIsAllowedAnEighthOfItsTime) {
   EXPECT_FALSE(first_divergence(with_retransmission_at(500'000), with_retransmission_at(530'000)));
   // 80 ms late is not a late timer.
   EXPECT_TRUE(first_divergence(with_retransmission_at(500'000), with_retransmission_at(580'000)));
+  // 48 ms late: 12.5 % of the 348 ms timer (43.5 ms) plus two ticks (8 ms) covers it, the share
+  // alone does not.
+  EXPECT_FALSE(first_divergence(with_retransmission_at(500'000), with_retransmission_at(548'000)));
+  DiffOptions no_ticks;
+  no_ticks.timer_slack_usecs = 0;
+  EXPECT_TRUE(first_divergence(with_retransmission_at(500'000), with_retransmission_at(548'000), no_ticks));
 }
 
 TEST(TraceDiff, BracketsInsideFieldsDoNotSplitThem) {

@@ -140,6 +140,7 @@ const char* diff_class_name(DiffClass c) {
 std::vector<Step> steps_of(const Trace& trace) {
   std::vector<Step> steps;
   Micros last_stimulus = 0, last_segment = 0;
+  std::size_t stimuli = 0;
   for (const TraceEntry& e : trace.entries) {
     Step s;
     s.since_segment = last_segment;
@@ -152,11 +153,13 @@ std::vector<Step> steps_of(const Trace& trace) {
       case TraceEntry::Kind::CallStart:
       case TraceEntry::Kind::Command:
         last_stimulus = e.time;
+        ++stimuli;
         continue;
       default: continue;
     }
     s.time = e.time;
     s.since = last_stimulus;
+    s.after = stimuli;
     s.line = e.line;
     s.text = e.text;
     if (s.kind == Step::Kind::Segment) parse_segment_text(s);
@@ -185,19 +188,25 @@ std::optional<Divergence> first_divergence(const Trace& trace_a, const Trace& tr
       d.classes = {DiffClass::Missing};
       return d;
     }
-    d.classes = compare_steps(a[i], b[i], a[i].time - a[i].since, b[i].time - b[i].since, options);
+    // Each step is timed from the script's last action before it. When the two came after
+    // different actions (one stack answered at once, the other only after the script's next
+    // segment), both are timed from the earlier action: an ACK at 0.1 and one after a segment
+    // injected at 0.2 are 100 ms apart, not both "at once".
+    const Micros base_a = a[i].after == b[i].after ? a[i].since : std::min(a[i].since, b[i].since);
+    const Micros base_b = a[i].after == b[i].after ? b[i].since : base_a;
+    const Micros interval_a = a[i].time - base_a, interval_b = b[i].time - base_b;
+    d.classes = compare_steps(a[i], b[i], interval_a, interval_b, options);
     // A late timer on one side (a real clock: Linux's timer wheel fires up to an eighth of the
     // timeout late, then on a tick): the later step may be late by that share of the time since
     // its trace's previous segment plus two ticks, when that is more than the tolerance.
     if (d.classes == std::vector<DiffClass>{DiffClass::Timing}) {
-      const bool a_later = a[i].time - a[i].since > b[i].time - b[i].since;
-      const Step& later = a_later ? a[i] : b[i];
+      const Step& later = interval_a > interval_b ? a[i] : b[i];
       const Micros timer = std::max<Micros>(later.time - later.since_segment, 0);
       DiffOptions widened = options;
       widened.timing_tolerance_usecs = std::max<Micros>(
           options.timing_tolerance_usecs, static_cast<Micros>(options.timer_slack_percent / 100.0 * static_cast<double>(timer)) +
                                                  options.timer_slack_usecs);
-      if (!timing_differs(a[i].time - a[i].since, b[i].time - b[i].since, widened)) d.classes.clear();
+      if (!timing_differs(interval_a, interval_b, widened)) d.classes.clear();
     }
     if (!d.classes.empty()) return d;
   }

@@ -28,6 +28,9 @@ struct Step {
                           // a late timer is not charged to the step after it
   Micros since_segment = 0;  // when the previous segment went either way (a timer armed there
                              // may fire late on a real clock)
+  std::size_t after = 0;  // how many things the script had done before it (segments injected,
+                          // calls started, commands): two steps after different ones are
+                          // compared from the earlier of the two
   int line = 0;           // script line (0: a segment no script line expected)
   std::string text;       // as the trace shows it (relative numbers)
   // Segment fields, parsed from the relative text.

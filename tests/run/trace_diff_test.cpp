@@ -170,6 +170,25 @@ TEST(TraceDiff, ALateTimerIsAllowedAnEighthOfItsTime) {
   EXPECT_TRUE(first_divergence(with_retransmission_at(500'000), with_retransmission_at(548'000), no_ticks));
 }
 
+// One stack ACKs at once (0.1058, after the segment injected at 0.1); the other only after the
+// script's next segment at 0.2. Timed from each one's own last action both are "at once"; timed
+// from the earlier action they are 94 ms apart.
+TEST(TraceDiff, StepsAfterDifferentScriptActionsAreTimedFromTheEarlier) {
+  const std::string ack = "Flags [.], seq 1, ack 1236, win 100, length 0";
+  const Trace at_once = trace_of({injected(100'000, 30), sent(105'800, 31, ack)});
+  const Trace after_next = trace_of({injected(100'000, 30), injected(200'000, 32), sent(200'100, 33, ack)});
+  auto d = first_divergence(at_once, after_next);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->classes, std::vector<DiffClass>{DiffClass::Timing});
+  // After the same action, each is timed from it as before: the same reply 0.3 ms apart.
+  const Trace both = trace_of({injected(100'000, 30), injected(200'000, 32), sent(200'400, 33, ack)});
+  EXPECT_FALSE(first_divergence(after_next, both));
+  // And a stack that answers just after the next action, injected at the same time, is alike.
+  const Trace same_time = trace_of({injected(100'000, 30), sent(100'300, 31, ack)});
+  const Trace crossed = trace_of({injected(100'000, 30), injected(100'000, 31), sent(100'500, 32, ack)});
+  EXPECT_FALSE(first_divergence(same_time, crossed));
+}
+
 TEST(TraceDiff, BracketsInsideFieldsDoNotSplitThem) {
   const auto steps = steps_of(trace_of({sent(0, 4,
       "Flags [S.], seq 0, ack 1, win 100, options [mss 1460,opt-99:ab [bad len 9]], length 0, ip options [lsrr ptr 4 [192.0.2.7, 198.51.100.1]]")}));

@@ -327,7 +327,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   run::RunResult header;
   header.target = target;
   header.profile = profile;
-  header.target_version = profile.empty() ? "" : profile + " profile";
+  header.target_version = profile.empty() ? setup.version : profile + " profile";
   header.started_at = utc_now();
   header.options = {{"jobs", std::to_string(jobs)}, {"retries", std::to_string(options.retries)}, {"filter", filter},
                     {"tolerance_usecs", std::to_string(options.exec.tolerance_usecs)}};

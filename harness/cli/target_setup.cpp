@@ -86,6 +86,8 @@ std::variant<TargetSetup, TargetSetupError> setup_kernel(const TargetRequest& re
   if (auto ok = kernel::check_privileges(); !ok) return TargetSetupError{ok.error().message, false};
   TargetSetup setup = isolated_setup(request, isolated_options(request), request.name);
   setup.real_clock = true;
+  // A new namespace inherits the host's congestion control, so the host's answer is the run's.
+  setup.version = kernel::system_version();
   return setup;
 }
 

@@ -30,6 +30,7 @@ struct TargetSetup {
   std::string profile;        // "" for targets without profiles
   std::string expected_name;  // the stem of its expected/<name>.toml deviation list
   bool real_clock = false;    // runs on the real clock (timing can vary from run to run)
+  std::string version;        // what the reports name (kernel: release and congestion control)
   run::TargetFactory make_target;                                   // in-process targets
   std::function<run::ScriptResult(const std::string&)> run_one;    // child-process targets
 };

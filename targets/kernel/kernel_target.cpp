@@ -4,7 +4,6 @@
 
 #include <poll.h>
 #include <sys/prctl.h>
-#include <sys/utsname.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <unistd.h>
@@ -22,10 +21,7 @@ namespace {
 
 class KernelTarget final : public targets::Target {
  public:
-  KernelTarget(int tun, const KernelOptions& o) : tun_(tun), options_(o) {
-    utsname u{};
-    if (::uname(&u) == 0) version_ = std::string(u.sysname) + " " + u.release;
-  }
+  KernelTarget(int tun, const KernelOptions& o) : tun_(tun), options_(o), version_(system_version()) {}
   ~KernelTarget() override { ::close(tun_); }
 
   targets::Capabilities capabilities() const override {
@@ -92,7 +88,7 @@ class KernelTarget final : public targets::Target {
 
   int tun_;
   KernelOptions options_;
-  std::string version_ = "Linux";
+  std::string version_;
   SocketCalls calls_;
 };
 

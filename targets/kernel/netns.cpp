@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -198,6 +199,14 @@ Result<int> create_tun(const targets::Network& network) {
   if (auto r = configure_v4(v4_local, v4_remote); !r) { ::close(fd); return r.error(); }
   if (auto r = configure_v6(v6_local, v6_remote); !r) { ::close(fd); return r.error(); }
   return fd;
+}
+
+std::string system_version() {
+  utsname u{};
+  std::string version = ::uname(&u) == 0 ? std::string(u.sysname) + " " + u.release : "unknown";
+  std::ifstream cc("/proc/sys/net/ipv4/tcp_congestion_control");
+  if (std::string name; std::getline(cc, name) && !name.empty()) version += ", tcp_congestion_control " + name;
+  return version;
 }
 
 }  // namespace synack::kernel

@@ -25,4 +25,9 @@ Result<void> enter_private_namespace();
 // and routes the peer's addresses through it. Returns the non-blocking TUN descriptor.
 Result<int> create_tun(const targets::Network& network);
 
+// What the reports call this stack: "Linux 6.18.44, tcp_congestion_control bbr". The congestion
+// control (per namespace, inherited from the host's default) decides cwnd growth and the pacing
+// that sizes Linux's GSO bursts, so a result is read against it.
+std::string system_version();
+
 }  // namespace synack::kernel

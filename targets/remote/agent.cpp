@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -14,17 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "targets/kernel/netns.h"
 #include "targets/kernel/socket_calls.h"
 #include "targets/remote/protocol.h"
 
 namespace synack::remote {
 namespace {
-
-std::string system_version() {
-  utsname u{};
-  if (::uname(&u) != 0) return "unknown";
-  return std::string(u.sysname) + " " + u.release;
-}
 
 // Answers one request of the injector.
 Result<void> handle_request(int control, const Json& request, kernel::SocketCalls& calls) {
@@ -86,7 +80,7 @@ Result<void> serve(int control) {
   ::signal(SIGPIPE, SIG_IGN);
   ::fcntl(control, F_SETFL, ::fcntl(control, F_GETFL) | O_NONBLOCK);
   kernel::SocketCalls calls;
-  if (auto r = send_message(control, Json{{"type", "hello"}, {"version", system_version()}}); !r) return r;
+  if (auto r = send_message(control, Json{{"type", "hello"}, {"version", kernel::system_version()}}); !r) return r;
   MessageReader reader;
   std::vector<pollfd> fds;
   for (;;) {

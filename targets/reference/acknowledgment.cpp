@@ -72,6 +72,13 @@ void linux_rtt_estimator(Tcb& tcb, Micros m, std::uint32_t una, const StackConfi
   tcb.backoff = 0;
 }
 
+// partial_segment_ack_keeps_timer: the segments that SND.UNA = `ack` has passed are gone.
+void forget_acknowledged_segments(Tcb& tcb, std::uint32_t ack) {
+  std::vector<std::uint32_t>& ends = tcb.sent_ends;
+  const auto passed = std::find_if(ends.begin(), ends.end(), [ack](std::uint32_t e) { return seq_gt(e, ack); });
+  ends.erase(ends.begin(), passed);
+}
+
 }  // namespace
 
 void Stack::take_rtt_sample(Tcb& tcb, std::uint32_t ack) {
@@ -94,7 +101,17 @@ void Stack::acknowledge(Tcb& tcb, std::uint32_t ack, bool grow_cwnd) {
   }
   if (tcb.fin_queued && seq_gt(ack, tcb.fin_seq)) --acked;  // the FIN
   tcb.send_buf.consume(std::min<std::size_t>(acked, tcb.send_buf.size()));
-  take_rtt_sample(tcb, ack);
+  // Linux (tcp_clean_rtx_queue, partial_segment_ack_keeps_timer): an ACK that ends inside the
+  // oldest segment as sent acknowledges no whole skb, so it sets no FLAG_DATA_ACKED: no RTT
+  // sample, no cwnd growth and no restart of the retransmission (or loss probe) timer
+  // (tcp_set_xmit_timer). RFC 6298 §5.3 restarts the timer on any ACK of new data.
+  const bool inside_segment = tcb.syn_acked() && !tcb.sent_ends.empty() && seq_lt(ack, tcb.sent_ends.front());
+  forget_acknowledged_segments(tcb, ack);
+  if (inside_segment) {
+    trace(&tcb, "profile: ACK inside the oldest segment as sent, RTO kept, no RTT sample (Linux tcp_clean_rtx_queue)");
+  } else {
+    take_rtt_sample(tcb, ack);
+  }
   if (!tcb.syn_acked() && !tcb.have_rtt && cfg_.rto_estimator == RtoEstimator::Linux) {
     // Linux's tcp_init_metrics: a handshake that gave no RTT sample (its SYN-ACK was sent more
     // than once) starts with a 3 s RTO (TCP_TIMEOUT_FALLBACK; RFC 6298 §5.7 asks for this only
@@ -116,6 +133,7 @@ void Stack::acknowledge(Tcb& tcb, std::uint32_t ack, bool grow_cwnd) {
   tcb.dupacks = 0;
   // Congestion control (RFC 5681 §3.1, NewReno RFC 6582 §3.2).
   const std::uint32_t mss = tcb.snd_mss;
+  bool resent_first = false;  // the oldest segment went out again (it restarts the timer in Linux too)
   if (tcb.in_recovery) {
     if (seq_ge(ack, tcb.recover)) {
       tcb.in_recovery = false;
@@ -123,10 +141,12 @@ void Stack::acknowledge(Tcb& tcb, std::uint32_t ack, bool grow_cwnd) {
     } else {
       trace(&tcb, "RFC 6582 3.2: partial ACK in fast recovery, retransmit next segment");
       send_one(tcb, tcb.snd_una, mss, true);
+      resent_first = true;
       tcb.cwnd = tcb.cwnd > total ? tcb.cwnd - total + mss : mss;
     }
-  } else if (total == 0 || !grow_cwnd) {
-    // Only the SYN was acknowledged, or the ACK carries ECE: the window does not grow.
+  } else if (total == 0 || !grow_cwnd || inside_segment) {
+    // Only the SYN was acknowledged, the ACK carries ECE, or (Linux) no whole segment was
+    // acknowledged (tcp_cong_control: nothing delivered): the window does not grow.
   } else if (tcb.cwnd < tcb.ssthresh && cfg_.slow_start_per_segment) {
     // Linux (tcp_slow_start): cwnd grows by the number of segments acknowledged (a segment cut
     // short counts as one), up to ssthresh.
@@ -138,17 +158,35 @@ void Stack::acknowledge(Tcb& tcb, std::uint32_t ack, bool grow_cwnd) {
   } else {
     tcb.cwnd += std::max<std::uint32_t>(1, mss * mss / std::max<std::uint32_t>(tcb.cwnd, 1));
   }
-  // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
+  // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it (Linux: not after
+  // an ACK inside the oldest segment, unless that segment was just resent).
   if (tcb.snd_una == tcb.snd_max) {
     tcb.rexmt_at = kNever;
     tcb.rtx_active = false;
-  } else {
+  } else if (!inside_segment || resent_first || tcb.rexmt_at == kNever) {
     tcb.rexmt_at = now_ + tcb.rto;
   }
 }
 
-void Stack::note_segment_sent(Tcb& /*tcb*/, std::uint32_t /*seq*/, std::uint32_t /*end*/,
-                              bool /*retransmission*/) {}
+void Stack::note_segment_sent(Tcb& tcb, std::uint32_t seq, std::uint32_t end, bool retransmission) {
+  if (!cfg_.partial_segment_ack_keeps_timer || seq == end) return;
+  std::vector<std::uint32_t>& ends = tcb.sent_ends;
+  if (!retransmission && (ends.empty() || seq_gt(end, ends.back()))) {
+    ends.push_back(end);  // new data: one more segment
+  } else {
+    // A retransmission is what Linux's skb now is: resent cut to one MSS (tcp_fragment) or
+    // merged with the skbs after it (tcp_retrans_try_collapse). The ends inside it go; it ends
+    // at `end`.
+    const auto inside_from = std::upper_bound(ends.begin(), ends.end(), seq,
+                                              [](std::uint32_t a, std::uint32_t b) { return seq_lt(a, b); });
+    auto inside_to = inside_from;
+    while (inside_to != ends.end() && seq_lt(*inside_to, end)) ++inside_to;
+    const auto at = ends.erase(inside_from, inside_to);
+    if (at == ends.end() || *at != end) ends.insert(at, end);
+  }
+  // Bounded: beyond kMaxSentEnds segments in flight, the newest two count as one.
+  if (ends.size() > Tcb::kMaxSentEnds) ends.erase(ends.end() - 2);
+}
 
 void Stack::handle_duplicate_ack(Tcb& tcb) {
   // RFC 8985 §7.4: a duplicate ACK for just what the resending probe covered means the original

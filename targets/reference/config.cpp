@@ -86,6 +86,11 @@ Result<StackConfig> StackConfig::from_profile(std::string_view name) {
     c.time_wait_data_acked = true;
     c.urgent_oob_byte = true;
     c.rcv_mss_capped = true;
+    c.dup_syn_synack_restarts_timer = true;
+    c.close_wait_reset_epipe = true;
+    c.dsack = true;
+    c.shut_rd_data_resets = true;
+    c.delack_due_acks_now = true;
     c.old_ack_window_bytes_acked = true;
     c.icmp_errors = IcmpErrorModel::Linux;     // tcp_v4_err, tcp_v6_err, tcp_req_err
     c.icmp_seq_check = IcmpSeqCheck::Inclusive;
@@ -344,6 +349,11 @@ const std::vector<KeySpec>& key_specs() {
       {"time_wait_data_acked", boolean(&StackConfig::time_wait_data_acked)},
       {"urgent_oob_byte", boolean(&StackConfig::urgent_oob_byte)},
       {"rcv_mss_capped", boolean(&StackConfig::rcv_mss_capped)},
+      {"dup_syn_synack_restarts_timer", boolean(&StackConfig::dup_syn_synack_restarts_timer)},
+      {"close_wait_reset_epipe", boolean(&StackConfig::close_wait_reset_epipe)},
+      {"dsack", boolean(&StackConfig::dsack)},
+      {"shut_rd_data_resets", boolean(&StackConfig::shut_rd_data_resets)},
+      {"delack_due_acks_now", boolean(&StackConfig::delack_due_acks_now)},
       {"old_ack_window_bytes_acked", boolean(&StackConfig::old_ack_window_bytes_acked)},
       {"ephemeral_port_first", integer(&StackConfig::ephemeral_port_first, 1, 65535)},
       {"ephemeral_port_last", integer(&StackConfig::ephemeral_port_last, 1, 65535)},

@@ -169,8 +169,9 @@ struct StackConfig {
   bool abort_deletes_time_wait = true;     // RFC 9293 §3.10.5: ABORT (close with SO_LINGER 0)
                                            // in TIME-WAIT deletes the TCB; in Linux and BSD the
                                            // socket has already left it to a TIME-WAIT entry
-  bool time_wait_ack_restarts = false;     // Linux: any non-RST segment with ACK restarts the
-                                           // TIME-WAIT timer (RFC 9293: only a repeated FIN)
+  bool time_wait_ack_restarts = false;     // Linux: any non-RST segment with ACK, or a bare one
+                                           // at RCV.NXT, restarts the TIME-WAIT timer (RFC 9293:
+                                           // only a repeated FIN)
   bool require_timestamps = true;          // RFC 7323 §3.2: with TS negotiated, drop non-RST
                                            // segments without TSopt (Linux accepts them)
   bool synack_on_duplicate_syn = false;    // SYN-RECEIVED answers a repeated SYN with the SYN-ACK
@@ -218,6 +219,18 @@ struct StackConfig {
   bool time_wait_data_acked = false;       // TIME-WAIT: text with an acceptable ACK draws an ACK
   bool urgent_oob_byte = false;            // without SO_OOBINLINE the urgent byte leaves the
                                            // stream (read with MSG_OOB; RFC 6093 says in-line)
+  bool dup_syn_synack_restarts_timer = false;  // passive SYN-RECEIVED: the SYN-ACK resent for a
+                                               // retransmitted SYN restarts its timer
+                                               // (tcp_check_req, mod_timer_pending)
+  bool close_wait_reset_epipe = false;     // a RST in CLOSE-WAIT makes later calls fail with EPIPE
+                                           // (tcp_reset; RFC 9293 3.10.7.4: "reset" responses)
+  bool dsack = false;                      // RFC 2883 D-SACK: duplicate text is reported in the
+                                           // first SACK block of an immediate ACK (tcp_dsack_set)
+  bool shut_rd_data_resets = false;        // FIN-WAIT-1/2 after shutdown(SHUT_RD): new data draws
+                                           // a RST and ECONNRESET, as after close()
+  bool delack_due_acks_now = false;        // a segment reaching the ACK check while the delayed
+                                           // ACK is due within a quarter of its delay sends it
+                                           // now (tcp_send_delayed_ack)
   bool rcv_mss_capped = false;             // the receiver's segment-size estimate behind "more
                                            // than one full segment unacknowledged: ACK now" is
                                            // capped at the MSS (Linux icsk_ack.rcv_mss)
@@ -228,9 +241,9 @@ struct StackConfig {
                                            // counted from a write's end (Linux 2: GSO bursts of
                                            // two segments); not kept on retransmission
   bool gso_burst_autosize = false;         // the burst behind push_chunk_segments is Linux's
-                                           // tcp_tso_autosize (pacing rate: cwnd and SRTT),
-                                           // at most half the cwnd; push_chunk_segments is its
-                                           // floor
+                                           // tcp_tso_autosize with BBR's initial pacing rate
+                                           // (cwnd and SRTT), at most half the cwnd;
+                                           // push_chunk_segments is its minimum (1 below 150 kB/s)
   bool shutdown_in_syn_sent_disconnects = false;  // shutdown() in SYN-SENT deletes the TCB silently
                                                   // and returns 0 (Linux tcp_disconnect)
   bool shutdown_in_syn_received_deferred = false;  // shutdown(SHUT_WR) in SYN-RECEIVED sends no

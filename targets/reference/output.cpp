@@ -14,6 +14,40 @@ using net::seq_le;
 using net::seq_lt;
 namespace flag = net::flag;
 
+namespace {
+
+// gso_burst_autosize: the most segments Linux puts in one GSO packet, tcp_tso_autosize with the
+// pacing rate BBR (Linux's default congestion control) sets: bbr_init_pacing_rate_from_rtt gives
+// 2.885 (startup gain) x 0.99 x cwnd x MSS / SRTT, with a nominal 1 ms while there is no RTT
+// sample (Karn after a resent SYN-ACK), and sets it again at the first sample; later bandwidth
+// samples (bbr_set_pacing_rate) are not modelled. The burst is about 1 ms of that rate (rate >> 10)
+// plus gso_max_size >> (min RTT >> 9) (tcp_tso_rtt_log), at least `floor` segments, or 1 below
+// 1.2 Mbit/s (bbr_min_tso_segs). Measured on 6.18 (MSS 536, cwnd 10): RTT <= ~6.5 ms gives 5
+// (half the cwnd), 7.7 ms 3, 10-100 ms 2, 110 ms 1 (no PSH at all).
+std::uint32_t gso_max_segments(Tcb& tcb, std::uint32_t floor) {
+  constexpr std::uint64_t kGsoMaxSize = 65536;  // GSO_LEGACY_MAX_SIZE
+  const std::uint64_t mss = std::max<std::uint32_t>(tcb.snd_mss, 1);
+  if (tcb.have_rtt) {
+    const Micros srtt = std::max<Micros>(tcb.srtt, 1);
+    tcb.gso_min_rtt = tcb.gso_min_rtt == 0 ? srtt : std::min(tcb.gso_min_rtt, srtt);
+  }
+  if (tcb.gso_pacing_rate == 0 || (!tcb.gso_rate_from_rtt && tcb.have_rtt)) {
+    if (tcb.gso_rate_cwnd == 0) tcb.gso_rate_cwnd = std::max<std::uint32_t>(tcb.cwnd / mss, 1);
+    const std::uint64_t rtt = tcb.have_rtt ? std::max<Micros>(tcb.srtt, 1) : kMillis;
+    const std::uint64_t bw = (std::uint64_t{tcb.gso_rate_cwnd} << 24) / rtt;  // BW_UNIT
+    tcb.gso_pacing_rate = std::max<std::uint64_t>((((bw * mss * 739) >> 8) * 990000) >> 24, 1);
+    tcb.gso_rate_from_rtt = tcb.have_rtt;
+  }
+  std::uint64_t bytes = tcb.gso_pacing_rate >> 10;  // sk_pacing_shift
+  const Micros rtt_log = tcb.gso_min_rtt >> 9;  // tcp_tso_rtt_log: a short RTT allows more
+  if (tcb.gso_min_rtt > 0 && rtt_log < 32) bytes += kGsoMaxSize >> rtt_log;
+  bytes = std::min(bytes, kGsoMaxSize);
+  const std::uint64_t min_segs = tcb.gso_pacing_rate < 1200000 / 8 ? 1 : floor;
+  return static_cast<std::uint32_t>(std::max(bytes / mss, min_segs));
+}
+
+}  // namespace
+
 net::Segment Stack::make_segment(const Tcb& tcb, std::uint32_t seq, std::uint16_t flags) const {
   net::Segment s;
   s.src = tcb.local.addr;
@@ -89,7 +123,10 @@ void Stack::add_data_options(const Tcb& tcb, net::Segment& seg) const {
   }
   // RFC 2018 §4: SACK blocks describe out-of-order data; the first block MUST hold the most
   // recently received segment, the others follow in sequence order.
-  if (tcb.sack_ok && !tcb.ooo.empty() && (seg.flags & flag::ACK) && !(seg.flags & flag::RST)) {
+  // RFC 2883 (dsack): a duplicate segment is reported by a first block below the cumulative ACK,
+  // or inside one of the blocks that follow.
+  const bool dsack = tcb.dsack_pending && tcb.sack_ok;
+  if (tcb.sack_ok && (!tcb.ooo.empty() || dsack) && (seg.flags & flag::ACK) && !(seg.flags & flag::RST)) {
     const std::size_t max_blocks = tcb.ts_ok ? 3 : 4;
     std::vector<net::SackBlock> all;
     for (const auto& e : tcb.ooo) {
@@ -102,12 +139,13 @@ void Stack::add_data_options(const Tcb& tcb, net::Segment& seg) const {
       }
     }
     std::vector<net::SackBlock> blocks;
+    if (dsack) blocks.push_back({tcb.dsack_left, tcb.dsack_right});
     for (const auto& b : all) {
       if (seq_le(b.left, tcb.sack_recent) && seq_lt(tcb.sack_recent, b.right)) blocks.push_back(b);
     }
     for (const auto& b : all) {
       if (blocks.size() == max_blocks) break;
-      if (!blocks.empty() && blocks.front() == b) continue;
+      if (std::find(blocks.begin(), blocks.end(), b) != blocks.end()) continue;
       blocks.push_back(b);
     }
     seg.options.push_back(nop_option());
@@ -163,6 +201,7 @@ void Stack::emit(Tcb& tcb, net::Segment seg) {
     tcb.ack_now = false;
     tcb.delack_at = kNever;
     tcb.unacked_bytes = 0;
+    if (!(seg.flags & flag::RST)) tcb.dsack_pending = false;  // reported once (add_data_options)
   }
   emit_raw(std::move(seg));
 }
@@ -383,6 +422,7 @@ void Stack::output(Tcb& tcb) {
                         tcb.state == State::LastAck;
   const std::uint32_t pass_start = tcb.snd_nxt;  // where this pass's new data begins
   int burst = 0;  // new segments sent back to back since the pass (or the last write's skb) began
+  std::uint32_t burst_size = 0;  // gso_burst_autosize: segments in the current burst (GSO packet)
   while (can_send) {
     // After a timeout: resend what was in flight, go-back-N, as the congestion window allows.
     if (tcb.rtx_active) {
@@ -437,11 +477,31 @@ void Stack::output(Tcb& tcb) {
     // Linux sends a multi-segment skb as GSO bursts of push_chunk_segments segments (at the
     // fuzzer's rates); __tcp_transmit_skb sets PSH on each, which lands on its last segment.
     // Measured on 6.18: with an MSS below 536 (TCP_MSS_DEFAULT) a whole write goes as one burst.
-    const int chunk = tcb.snd_mss >= 536 ? cfg_.push_chunk_segments : 0;
+    int chunk = tcb.snd_mss >= 536 ? cfg_.push_chunk_segments : 0;
+    if (cfg_.gso_burst_autosize && cfg_.push_chunk_segments > 0) {
+      // The burst is sized when it starts (tcp_write_xmit): tcp_tso_autosize, tcp_cwnd_test's
+      // quota (free cwnd in segments, at most half the cwnd: "at least 2 GSO packets in flight")
+      // and the data and window there are. A burst of one segment is no GSO packet: no PSH. The
+      // MSS rule above is this too: below ~150 kB/s (MSS < 536 at 100 ms) bursts are 1 segment.
+      if (burst == 0) {
+        const std::uint32_t mss = std::max<std::uint32_t>(tcb.snd_mss, 1);
+        const std::uint32_t cwnd_segs = std::max<std::uint32_t>(tcb.cwnd / mss, 1);
+        const std::uint32_t flight_segs = (flight + mss - 1) / mss;
+        const std::uint32_t quota = cwnd_segs > flight_segs ? cwnd_segs - flight_segs : 1;
+        const std::uint32_t send_room = tcb.snd_wnd > flight ? tcb.snd_wnd - flight : len;
+        const std::uint32_t data_segs = (std::min(avail, std::max(send_room, len)) + mss - 1) / mss;
+        const auto floor = static_cast<std::uint32_t>(cfg_.push_chunk_segments);
+        burst_size = std::min({gso_max_segments(tcb, floor), std::max<std::uint32_t>(cwnd_segs / 2, 1),
+                               quota, std::max<std::uint32_t>(data_segs, 1)});
+      }
+      chunk = static_cast<int>(burst_size);
+    }
     const bool burst_end = chunk > 1 && burst + 1 == chunk;
     if (!send_one(tcb, tcb.snd_nxt, len, false, false, burst_end)) break;
     ++burst;
-    if (burst_end || (cfg_.psh_at_write_end && covers_push_mark(tcb, tcb.snd_nxt - 1, tcb.snd_nxt))) {
+    const bool burst_done =
+        cfg_.gso_burst_autosize && burst_size > 0 && burst >= static_cast<int>(burst_size);
+    if (burst_end || burst_done || (cfg_.psh_at_write_end && covers_push_mark(tcb, tcb.snd_nxt - 1, tcb.snd_nxt))) {
       burst = 0;  // the burst, or the write's skb, ends here
     }
   }

@@ -2,6 +2,7 @@
 // return names the rule it applied in a trace line.
 #include <algorithm>
 
+#include "targets/reference/dsack.h"
 #include "targets/reference/options.h"
 #include "targets/reference/socket.h"
 #include "targets/reference/stack.h"
@@ -26,6 +27,8 @@ SegView view_of(const net::Segment& seg) {
 // Room Linux leaves between a TIME-WAIT incarnation's SND.NXT and the ISN of the connection that
 // reopens the pair (tcp_timewait_state_process: tw_snd_nxt + 65535 + 2).
 constexpr std::uint32_t kTimeWaitIsnGap = 65535 + 2;
+
+constexpr const char* kDsackOld = "RFC 2883 (Linux): text below RCV.NXT is a duplicate, D-SACK it";
 
 std::uint16_t clamp_mss(std::uint32_t v) {
   return static_cast<std::uint16_t>(std::clamp<std::uint32_t>(v, 64, 65535));
@@ -285,6 +288,12 @@ void Stack::segment_to_synchronized(Tcb& tcb, const net::Segment& seg) {
     tcb.syn_retransmitted = true;
     ++tcb.total_retrans;
     send_syn(tcb);
+    if (cfg_.dup_syn_synack_restarts_timer) {
+      // Linux (tcp_check_req, "Reset timer after retransmitting SYNACK"): the SYN-ACK timer
+      // restarts with the current timeout (backoff kept: tcb.rto already carries it).
+      trace(&tcb, "SYN-RECEIVED (Linux): SYN-ACK resent, retransmission timer restarted");
+      tcb.rexmt_at = now_ + tcb.rto;
+    }
     return;
   }
   // Linux (tcp_rcv_established, tcp_rcv_state_process): a segment with none of ACK, RST and SYN
@@ -296,18 +305,27 @@ void Stack::segment_to_synchronized(Tcb& tcb, const net::Segment& seg) {
     trace(&tcb, "3.10.7.4 (Linux): no ACK, RST or SYN, dropped before the sequence check");
     return;
   }
-  if (tcb.state == State::TimeWait && cfg_.time_wait_ack_restarts && seg.has(flag::ACK) &&
-      !seg.has(flag::RST)) {
-    trace(&tcb, "TIME-WAIT (Linux): segment with ACK restarts the TIME-WAIT timer");
+  // Linux (tcp_timewait_state_process): a non-RST segment with ACK restarts the TIME-WAIT
+  // timer, and so does a bare one at RCV.NXT, ACK bit or not (its "in window" case).
+  if (tcb.state == State::TimeWait && cfg_.time_wait_ack_restarts && !seg.has(flag::RST) &&
+      (seg.has(flag::ACK) || (seg.seq == tcb.rcv_nxt && v.len() == 0))) {
+    trace(&tcb, "TIME-WAIT (Linux): segment with ACK, or bare at RCV.NXT, restarts the TIME-WAIT timer");
     tcb.close_at = now_ + cfg_.time_wait;
   }
   if (!check_paws(tcb, v)) return;
-  // Linux (tcp_timewait_state_process): only a bare segment at RCV.NXT is taken silently in
-  // TIME-WAIT; text is answered as an out-of-window segment, whatever its ACK.
-  if (tcb.state == State::TimeWait && cfg_.time_wait_data_acked && !seg.payload.empty() &&
-      !seg.has(flag::RST) && !seg.has(flag::SYN) &&
+  // Linux (tcp_timewait_state_process): only a RST or a bare segment at RCV.NXT is taken
+  // silently in TIME-WAIT; any other segment, ACK bit or not, is answered as an out-of-window
+  // one (bare ones rate limited, text and FIN not). A SYN goes to the reuse rules and the SYN
+  // check, a retransmitted FIN to check_sequence.
+  if (tcb.state == State::TimeWait && cfg_.time_wait_data_acked && !seg.has(flag::RST) &&
+      !seg.has(flag::SYN) && !(seg.seq == tcb.rcv_nxt && v.len() == 0) &&
       !(v.fin && v.seq + v.len() == tcb.rcv_nxt)) {
-    send_out_of_window_ack(tcb, v, "TIME-WAIT (Linux): text, send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>");
+    send_out_of_window_ack(tcb, v, "TIME-WAIT (Linux): not a bare segment at RCV.NXT, send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>");
+    return;
+  }
+  if (tcb.state == State::TimeWait && cfg_.time_wait_data_acked && seg.has(flag::RST) &&
+      seg.seq != tcb.rcv_nxt) {
+    trace(&tcb, "TIME-WAIT (Linux): RST not at RCV.NXT, dropped without a challenge ACK");
     return;
   }
   const bool ack_pending = tcb.ack_now;
@@ -327,6 +345,12 @@ void Stack::segment_to_synchronized(Tcb& tcb, const net::Segment& seg) {
         trace(&tcb, "3.10.7.4 seventh (Linux): text/FIN at or after RCV.NXT after the peer's FIN, dropped");
       }
       tcb.ack_now = ack_pending;  // trimming it to the window asks for no ACK
+      // Linux: the segment still reaches the ACK check (tcp_ack_snd_check), which sends a
+      // delayed ACK that is nearly due (tcp_send_delayed_ack; always before any data).
+      if (cfg_.delack_due_acks_now && linux_ack_check_sends_delayed_ack(tcb, cfg_, now_, seg)) {
+        trace(&tcb, "Linux (tcp_send_delayed_ack): delayed ACK due within ato/4, send it now");
+        tcb.ack_now = true;
+      }
       output(tcb);
       return;
     }
@@ -344,6 +368,9 @@ void Stack::segment_to_synchronized(Tcb& tcb, const net::Segment& seg) {
   update_timestamps(tcb, v);
   process_ecn(tcb, v);
   process_urg(tcb, v);
+  if (note_queued_duplicate(cfg_, tcb, v)) {
+    trace(&tcb, "RFC 2883 (Linux): text duplicates queued out-of-order data, D-SACK it");
+  }
   process_text(tcb, v);
   check_fin(tcb, v);
   if (tcb.state != State::Closed) output(tcb);
@@ -365,6 +392,7 @@ bool Stack::check_paws(Tcb& tcb, SegView& v) {
   if (static_cast<std::int32_t>(val - tcb.ts_recent) >= 0) return true;
   // R1 exception: TS.Recent older than 24 days is invalid (RFC 7323 §5.5).
   if (now_ - tcb.ts_recent_time > Micros{24} * 24 * 3600 * kMicrosPerSecond) return true;
+  if (note_old_duplicate(cfg_, tcb, v)) trace(&tcb, kDsackOld);
   send_out_of_window_ack(tcb, v, "RFC 7323 5.3 R1: PAWS, TSval older than TS.Recent, send ACK and drop");
   return false;
 }
@@ -428,14 +456,18 @@ bool Stack::check_sequence(Tcb& tcb, SegView& v) {
     ok = (seq_le(tcb.rcv_nxt, v.seq) && seq_lt(v.seq, tcb.rcv_nxt + wnd)) ||
          (seq_le(tcb.rcv_nxt, last) && seq_lt(last, tcb.rcv_nxt + wnd));
   }
-  if (!ok && cfg_.acceptable_from_rcv_wup && seq_lt(v.seq, tcb.rcv_nxt) &&
-      seq_le(tcb.last_ack_sent, tcb.rcv_nxt) && seq_ge(v.seq + len, tcb.last_ack_sent)) {
+  // (Not in a passive SYN-RECEIVED: Linux's request sock tests the window from RCV.NXT,
+  // tcp_check_req -> tcp_in_window, so an unacceptable RST there is dropped.)
+  if (!ok && cfg_.acceptable_from_rcv_wup && !(tcb.state == State::SynReceived && tcb.passive) &&
+      seq_lt(v.seq, tcb.rcv_nxt) && seq_le(tcb.last_ack_sent, tcb.rcv_nxt) &&
+      seq_ge(v.seq + len, tcb.last_ack_sent)) {
     // Linux (tcp_sequence): a segment is old only if it ends before RCV.WUP, RCV.NXT as of our
     // last ACK (Last.ACK.sent): one ending at or after it is processed for its ACK; a duplicate
     // with text or a FIN is acknowledged at once (tcp_data_queue), a bare one silently; a SYN
     // stays, for the SYN check's challenge ACK.
     trace(&tcb, "3.10.7.4 first (Linux): segment ends at or after RCV.WUP, acceptable");
     if (len > 0) tcb.ack_now = true;
+    if (note_old_duplicate(cfg_, tcb, v)) trace(&tcb, kDsackOld);
     v.data = {};
     v.fin = false;
     v.seq = tcb.rcv_nxt;
@@ -456,12 +488,14 @@ bool Stack::check_sequence(Tcb& tcb, SegView& v) {
       trace(&tcb, "3.10.7.4 first: unacceptable RST, dropped");
       return false;
     }
+    if (note_old_duplicate(cfg_, tcb, v)) trace(&tcb, kDsackOld);
     send_out_of_window_ack(tcb, v,
                            "3.10.7.4 first: unacceptable segment, send <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>");
     return false;
   }
   // Trim to the idealized segment: starts at RCV.NXT, ends inside the window.
   if (seq_lt(v.seq, tcb.rcv_nxt)) {
+    if (note_old_duplicate(cfg_, tcb, v)) trace(&tcb, kDsackOld);  // the part below RCV.NXT
     std::uint32_t skip = tcb.rcv_nxt - v.seq;
     // The SYN is skipped over but kept: "If the SYN bit is set, irrespective of the exact
     // sequence number, TCP MUST send an ACK" (RFC 5961 4.2), so the SYN check still sees it.
@@ -509,10 +543,17 @@ bool Stack::check_rst(Tcb& tcb, SegView& v) {
         terminate(tcb, ECONNREFUSED, "3.10.7.4 second: RST in SYN-RECEIVED (active open), refused");
       }
       return false;
+    case State::CloseWait:
+      if (cfg_.close_wait_reset_epipe) {
+        // Linux (tcp_reset): after the peer's FIN the error is EPIPE; RFC 9293 asks for "reset"
+        // responses. recv() still reads the FIN first (SOCK_DONE), send() reports EPIPE.
+        terminate(tcb, EPIPE, "3.10.7.4 second (Linux): RST in CLOSE-WAIT, EPIPE, CLOSED");
+        return false;
+      }
+      [[fallthrough]];
     case State::Established:
     case State::FinWait1:
     case State::FinWait2:
-    case State::CloseWait:
       terminate(tcb, ECONNRESET, "3.10.7.4 second: RST, connection reset, CLOSED");
       return false;
     case State::Closing:

@@ -60,6 +60,10 @@ struct TcpInfo {
   std::vector<std::pair<const char*, std::int64_t>> fields;
 };
 
+// receive.cpp (delack_due_acks_now): Linux's ACK check (tcp_ack_snd_check) for a segment that got
+// past the ACK step; true if it sends the pending delayed ACK now (tcp_send_delayed_ack).
+bool linux_ack_check_sends_delayed_ack(Tcb& tcb, const StackConfig& cfg, Micros now, const net::Segment& seg);
+
 class Stack {
  public:
   // `local_addresses`: the addresses this host answers on (one per IP version is typical).

@@ -212,14 +212,31 @@ struct Tcb {
                                    // expiry of rexmt_at is a real RTO
   bool tlp_retransmitted = false;  // the probe resent old data (else it carried new data)
   std::uint32_t tlp_end = 0;       // SND.NXT when the probe was sent (tp->tlp_high_seq)
+  // partial_segment_ack_keeps_timer (tcp_clean_rtx_queue): the segments in flight as sent.
+  std::vector<std::uint32_t> sent_ends;  // ends of the segments (Linux's skbs) above SND.UNA,
+                                         // ascending, at most kMaxSentEnds; empty if key is off
+  static constexpr std::size_t kMaxSentEnds = 256;
   // (end of RTT estimator and timer fields)
   // Fields for segment arrival:
   // (end of segment arrival fields)
+  // Fields for receive (F):
+  std::uint32_t hp_snd_wnd = 0;  // delack_due_acks_now: SND.WND after the last segment process_text saw
+  bool hp_snd_wnd_known = false; // hp_snd_wnd holds a value (Linux's header-prediction window)
+  // (end of receive fields)
   // Fields for output and socket calls:
   std::vector<std::uint32_t> push_marks;  // psh_at_write_end: where a write ended (Linux's skb
                                           // ends with PSH), ascending; those <= SND.UNA are stale
   bool port_auto_bound = false;  // connect() picked the local port (no bind() before it)
+  // gso_burst_autosize (Linux with BBR, tcp_tso_autosize): the pacing rate behind the burst size.
+  std::uint64_t gso_pacing_rate = 0;  // sk_pacing_rate in bytes/s; 0 until the first data pass
+  std::uint32_t gso_rate_cwnd = 0;    // cwnd in segments the rate was set from (the initial one)
+  bool gso_rate_from_rtt = false;     // the rate used an RTT sample (BBR has_seen_rtt), not 1 ms
+  Micros gso_min_rtt = 0;             // smallest SRTT seen, standing in for tcp_min_rtt; 0: none
   // (end of output and socket call fields)
+  // dsack (RFC 2883): the duplicate range to report as the first SACK block of the next ACK.
+  bool dsack_pending = false;      // set where duplicate text is trimmed, cleared when an ACK goes
+  std::uint32_t dsack_left = 0;    // the duplicate range [dsack_left, dsack_right), below RCV.NXT
+  std::uint32_t dsack_right = 0;   // or above it (a duplicate of queued out-of-order data)
 
   // Bookkeeping for the invariant checker.
   std::uint64_t bytes_delivered = 0;  // bytes moved into recv_buf over the connection's life

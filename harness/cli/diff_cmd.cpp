@@ -246,7 +246,7 @@ int cmd_diff(const std::vector<std::string>& args, std::ostream& out, std::ostre
     const auto& base = *outcomes[0].result;
     for (std::size_t t = 1; t < setups.size(); ++t) {
       const auto d = run::first_divergence(base.trace, outcomes[t].result->trace, diff_options);
-      if (!d) continue;
+      if (!d || run::beyond_a_stopped_run(*d, base, *outcomes[t].result)) continue;
       any = true;
       const std::string key = label(setups[0]) + "|" + label(setups[t]) + "|" + run::divergence_key(*d);
       ++keys[key];

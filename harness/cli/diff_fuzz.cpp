@@ -216,7 +216,7 @@ int run_diff_fuzz(const DiffFuzzOptions& o, std::ostream& out, std::ostream& err
       }
       ++shared.compared;
       const auto d = run::first_divergence(a.trace, b.trace, diff_options);
-      if (!d) {
+      if (!d || run::beyond_a_stopped_run(*d, a, b)) {
         ++shared.same;
         continue;
       }

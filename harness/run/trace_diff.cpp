@@ -213,6 +213,14 @@ std::optional<Divergence> first_divergence(const Trace& trace_a, const Trace& tr
   return std::nullopt;
 }
 
+bool beyond_a_stopped_run(const Divergence& d, const ScriptResult& a, const ScriptResult& b) {
+  if (d.classes != std::vector<DiffClass>{DiffClass::Missing}) return false;
+  const auto stopped_before = [](const ScriptResult& ended, const std::optional<Step>& other) {
+    return other && ended.verdict.status != Status::Pass && other->time > ended.verdict.script_time;
+  };
+  return (!d.a && stopped_before(a, d.b)) || (!d.b && stopped_before(b, d.a));
+}
+
 namespace {
 
 // "segment S." / "call read" / "end": what a step is, without its numbers.

@@ -189,6 +189,30 @@ TEST(TraceDiff, StepsAfterDifferentScriptActionsAreTimedFromTheEarlier) {
   EXPECT_FALSE(first_divergence(same_time, crossed));
 }
 
+// Both runs failed at the same line of a stale script; the one with the later deadline (a real
+// clock's timer slack) saw one more segment. That is not something the other stack did not do.
+TEST(TraceDiff, AStepAfterTheOtherRunStoppedIsNoDivergence) {
+  const std::string rtx = "Flags [P.], seq 1001:2001, ack 1, win 100, length 1000";
+  ScriptResult stopped, watched;
+  stopped.trace = trace_of({injected(200'000, 25)});
+  stopped.verdict.status = Status::Fail;
+  stopped.verdict.script_time = 480'000;
+  watched.trace = trace_of({injected(200'000, 25), sent(512'000, 35, rtx)});
+  watched.verdict.status = Status::Fail;
+  watched.verdict.script_time = 515'000;
+  auto d = first_divergence(stopped.trace, watched.trace);
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(beyond_a_stopped_run(*d, stopped, watched));
+  EXPECT_TRUE(beyond_a_stopped_run(*first_divergence(watched.trace, stopped.trace), watched, stopped));
+  // Before it stopped, the run would have seen that segment: a real divergence.
+  stopped.verdict.script_time = 520'000;
+  EXPECT_FALSE(beyond_a_stopped_run(*d, stopped, watched));
+  // A run that passed saw everything there was.
+  stopped.verdict.status = Status::Pass;
+  stopped.verdict.script_time = 480'000;
+  EXPECT_FALSE(beyond_a_stopped_run(*d, stopped, watched));
+}
+
 TEST(TraceDiff, BracketsInsideFieldsDoNotSplitThem) {
   const auto steps = steps_of(trace_of({sent(0, 4,
       "Flags [S.], seq 0, ack 1, win 100, options [mss 1460,opt-99:ab [bad len 9]], length 0, ip options [lsrr ptr 4 [192.0.2.7, 198.51.100.1]]")}));

@@ -86,6 +86,7 @@ Result<StackConfig> StackConfig::from_profile(std::string_view name) {
     c.time_wait_data_acked = true;
     c.urgent_oob_byte = true;
     c.rcv_mss_capped = true;
+    c.zero_window_ack_restarts_probe = true;
     c.dup_syn_synack_restarts_timer = true;
     c.close_wait_reset_epipe = true;
     c.dsack = true;
@@ -349,6 +350,7 @@ const std::vector<KeySpec>& key_specs() {
       {"time_wait_data_acked", boolean(&StackConfig::time_wait_data_acked)},
       {"urgent_oob_byte", boolean(&StackConfig::urgent_oob_byte)},
       {"rcv_mss_capped", boolean(&StackConfig::rcv_mss_capped)},
+      {"zero_window_ack_restarts_probe", boolean(&StackConfig::zero_window_ack_restarts_probe)},
       {"dup_syn_synack_restarts_timer", boolean(&StackConfig::dup_syn_synack_restarts_timer)},
       {"close_wait_reset_epipe", boolean(&StackConfig::close_wait_reset_epipe)},
       {"dsack", boolean(&StackConfig::dsack)},

@@ -231,6 +231,8 @@ struct StackConfig {
   bool delack_due_acks_now = false;        // a segment reaching the ACK check while the delayed
                                            // ACK is due within a quarter of its delay sends it
                                            // now (tcp_send_delayed_ack)
+  bool zero_window_ack_restarts_probe = false;  // an ACK that leaves the window closed restarts
+                                                // the zero-window probe timer (tcp_ack_probe)
   bool rcv_mss_capped = false;             // the receiver's segment-size estimate behind "more
                                            // than one full segment unacknowledged: ACK now" is
                                            // capped at the MSS (Linux icsk_ack.rcv_mss)

@@ -358,9 +358,11 @@ void Stack::segment_to_synchronized(Tcb& tcb, const net::Segment& seg) {
         seq_gt(seg.seq + static_cast<std::uint32_t>(seg.payload.size()), tcb.rcv_nxt)) {
       trace(&tcb, "3.10.7.4 seventh (Linux): text beyond the peer's FIN, send RST");
       send_reset_for(seg);
-      // tcp_reset sets EPIPE in CLOSE-WAIT, but recv() reports the FIN first (SOCK_DONE) and
-      // send() fails with EPIPE anyway: no error is kept (SO_ERROR would show it; not modelled).
-      terminate(tcb, 0, "3.10.7.4 seventh (Linux): connection aborted, CLOSED");
+      // tcp_reset: EPIPE in CLOSE-WAIT, ECONNRESET in CLOSING and LAST-ACK (recv() still reads
+      // the FIN first, close_wait_reset_epipe). A connection still in the accept queue stays
+      // there, CLOSED (reset_keeps_accept_queue; campaign dfk14 #5).
+      terminate(tcb, tcb.state == State::CloseWait ? EPIPE : ECONNRESET,
+                "3.10.7.4 seventh (Linux): connection aborted, CLOSED");
       return;
     }
   }
@@ -727,6 +729,12 @@ bool Stack::check_ack(Tcb& tcb, SegView& v) {
     }
   }
   if (tcb.snd_wnd == 0 && seg.ack == tcb.snd_una) tcb.retries = 0;  // a probe was answered
+  // Linux (tcp_ack -> tcp_ack_probe): an ACK that leaves the window closed, with nothing in
+  // flight and data waiting, restarts the zero-window probe timer at its current interval.
+  if (cfg_.zero_window_ack_restarts_probe && tcb.snd_wnd == 0 && tcb.persist_at != kNever &&
+      tcb.in_flight() == 0) {
+    tcb.persist_at = now_ + tcb.persist_backoff;
+  }
   switch (tcb.state) {
     case State::FinWait1:
       if (tcb.fin_acked()) {

@@ -426,8 +426,12 @@ std::int64_t Stack::write(int fd, std::span<const std::uint8_t> data, int /*msg_
     t->error = 0;
     return -e;
   }
+  const bool opening = t->state == State::SynSent || t->state == State::SynReceived;
+  // Linux (tcp_sendmsg_locked -> sk_stream_wait_connect) waits for the handshake before it looks
+  // at SEND_SHUTDOWN: a shutdown(SHUT_WR) deferred in SYN-RECEIVED still gives EAGAIN here.
+  if (opening && cfg_.shutdown_in_syn_received_deferred) return -EAGAIN;
   if (t->fin_queued || s->shut_wr || t->state == State::Closed) return -EPIPE;
-  if (t->state == State::SynSent || t->state == State::SynReceived) return -EAGAIN;
+  if (opening) return -EAGAIN;
   if (t->state != State::Established && t->state != State::CloseWait) return -EPIPE;
   if (data.empty()) return 0;
   const std::size_t queued = t->send_buf.size();

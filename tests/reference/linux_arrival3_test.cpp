@@ -458,3 +458,36 @@ TEST_F(LinuxArrival3, RetransmittedFinInCloseWaitIsDsacked) {
 
 }  // namespace
 }  // namespace synack::reference::testing
+
+namespace synack::reference::testing {
+namespace {
+
+// Campaign dfk14 #5: text beyond the peer's FIN aborts the connection (after_fin_segments_linux)
+// as tcp_reset does: a child still waiting for accept() stays in the queue, CLOSED, with EPIPE.
+TEST_F(LinuxArrival3, DataAfterFinResetKeepsTheChildInTheAcceptQueue) {
+  for (const bool keep : {true, false}) {
+    auto cfg = test_config("linux");
+    cfg.reset_keeps_accept_queue = keep;
+    make(cfg);
+    const int l = listener();
+    ASSERT_EQ(send(from_peer(flag::SYN, kPeerIsn)).size(), 1u);
+    EXPECT_TRUE(send(from_peer(flag::ACK, P, L)).empty());
+    send(from_peer(flag::FIN | flag::ACK, P, L));
+    const auto rst = send(from_peer(flag::PSH | flag::ACK, P, L, 65535, std::vector<std::uint8_t>(1000, 7)));
+    ASSERT_EQ(rst.size(), 1u);
+    EXPECT_TRUE(rst[0].has(flag::RST));
+    const int fd = stack->accept(l);
+    if (!keep) {
+      EXPECT_EQ(fd, -EAGAIN);
+      continue;
+    }
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(state_of(fd), State::Closed);
+    std::int64_t err = 0;
+    ASSERT_EQ(stack->getsockopt(fd, SOL_SOCKET, SO_ERROR, err, nullptr), 0);
+    EXPECT_EQ(err, EPIPE);
+  }
+}
+
+}  // namespace
+}  // namespace synack::reference::testing

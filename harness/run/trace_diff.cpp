@@ -215,6 +215,8 @@ std::optional<Divergence> first_divergence(const Trace& trace_a, const Trace& tr
 
 bool beyond_a_stopped_run(const Divergence& d, const ScriptResult& a, const ScriptResult& b) {
   if (d.classes != std::vector<DiffClass>{DiffClass::Missing}) return false;
+  // One run failing where the other passes is a divergence in itself.
+  if (a.verdict.status == Status::Pass || b.verdict.status == Status::Pass) return false;
   const auto stopped_before = [](const ScriptResult& ended, const std::optional<Step>& other) {
     return other && ended.verdict.status != Status::Pass && other->time > ended.verdict.script_time;
   };

@@ -73,9 +73,10 @@ struct Divergence {
 // The first divergence of two traces of the same script, or nullopt when they agree.
 std::optional<Divergence> first_divergence(const Trace& a, const Trace& b, const DiffOptions& options = {});
 
-// Whether `d` is only one run having watched longer than the other: the trace that ended belongs
-// to a run that stopped early (the script failed there), and the other trace's step came after
-// that run's last moment. Nothing is known of what the stopped run's stack did then.
+// Whether `d` is only one run having watched longer than the other: both runs failed the script
+// (a stale one), the trace that ended belongs to a run that stopped first, and the other trace's
+// step came after that run's last moment. Nothing is known of what the stopped run's stack did
+// then. Where one run passes, the other's early stop is a divergence.
 bool beyond_a_stopped_run(const Divergence& d, const ScriptResult& a, const ScriptResult& b);
 
 // A key for grouping alike divergences across scripts: what differs and the shape of the two

@@ -207,9 +207,9 @@ TEST(TraceDiff, AStepAfterTheOtherRunStoppedIsNoDivergence) {
   // Before it stopped, the run would have seen that segment: a real divergence.
   stopped.verdict.script_time = 520'000;
   EXPECT_FALSE(beyond_a_stopped_run(*d, stopped, watched));
-  // A run that passed saw everything there was.
-  stopped.verdict.status = Status::Pass;
+  // Where the other run passed, stopping early is itself the divergence.
   stopped.verdict.script_time = 480'000;
+  watched.verdict.status = Status::Pass;
   EXPECT_FALSE(beyond_a_stopped_run(*d, stopped, watched));
 }
 

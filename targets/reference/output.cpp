@@ -433,8 +433,9 @@ void Stack::output(Tcb& tcb) {
       const std::uint32_t flight = tcb.rtx_nxt - tcb.snd_una;
       if (flight >= tcb.cwnd) break;
       std::uint32_t room = std::min(tcb.cwnd - flight, tcb.snd_nxt - tcb.rtx_nxt);
-      // Nothing beyond the peer's window either (RFC 9293 3.8.6: SND.UNA + SND.WND), except the
-      // oldest segment, which the timer resends whatever the window (as a probe would).
+      // Nothing beyond the peer's window either (RFC 9293 3.8.6 SHLD-15; resending old data
+      // beyond it is MAY-7, which Linux does not do), except the oldest segment, which the timer
+      // resends whatever the window (as a probe would).
       if (tcb.rtx_nxt != tcb.snd_una) {
         if (flight >= tcb.snd_wnd) break;
         room = std::min(room, tcb.snd_wnd - flight);

@@ -175,13 +175,15 @@ class Execution {
     stack_port_alias_[*spec.src_port] = seg.sport;
   }
   // The line with its stack port (the destination of an inbound line, the source of an outbound
-  // one) replaced by the port learned for it.
-  PacketSpec with_stack_port_aliases(const PacketSpec& spec, bool inbound) const {
+  // one) replaced by the port learned for it; nullopt when no learned port applies, so the line
+  // is used as written and not copied (the usual case, and always without --learn_stack_ports).
+  std::optional<PacketSpec> with_stack_port_alias(const PacketSpec& spec, bool inbound) const {
+    const std::optional<std::uint16_t>& port = inbound ? spec.dst_port : spec.src_port;
+    if (!port) return std::nullopt;
+    const auto it = stack_port_alias_.find(*port);
+    if (it == stack_port_alias_.end()) return std::nullopt;
     PacketSpec out = spec;
-    std::optional<std::uint16_t>& port = inbound ? out.dst_port : out.src_port;
-    if (port) {
-      if (auto it = stack_port_alias_.find(*port); it != stack_port_alias_.end()) port = it->second;
-    }
+    (inbound ? out.dst_port : out.src_port) = it->second;
     return out;
   }
 
@@ -426,7 +428,8 @@ void Execution::inbound(const Event& ev, const PacketSpec& spec, Micros sched) {
   check_stale(ev, sched);
   if (stopped()) return;
   Connection& conn = connection(spec.src_port.value_or(options_.remote_port));
-  net::Segment seg = build_inbound(with_stack_port_aliases(spec, true), conn, network_, options_.local_port);
+  const auto aliased = with_stack_port_alias(spec, true);
+  net::Segment seg = build_inbound(aliased ? *aliased : spec, conn, network_, options_.local_port);
   if (auto applied = apply_inject(spec.inject, network_, seg); !applied)
     return stop_with(Status::Error, &ev, applied.error().message);
   TraceEntry e;
@@ -516,7 +519,8 @@ void Execution::outbound(const Event& ev, const PacketSpec& spec) {
     return;
   }
   learn_stack_port(spec, o->segment);
-  std::vector<std::string> diffs = match_outbound(with_stack_port_aliases(spec, false), o->segment, conn, network_);
+  const auto aliased = with_stack_port_alias(spec, false);
+  std::vector<std::string> diffs = match_outbound(aliased ? *aliased : spec, o->segment, conn, network_);
   const std::string actual = net::format_segment(relative_view(o->segment, conn, true));
   if (o->time < lo)
     diffs.push_back("sent at " + format_seconds(o->time) + " s, expected at " + format_seconds(sched) +

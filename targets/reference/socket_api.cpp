@@ -2,11 +2,8 @@
 // in their Linux clothes, non-blocking, returning -errno.
 #include <algorithm>
 #include <cerrno>
-#include <limits>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/socket.h>
 
 #include "targets/reference/socket.h"

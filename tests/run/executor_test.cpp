@@ -108,6 +108,16 @@ TEST(Executor, LateSegmentPassesWithinAWiderTolerance) {
 // On the real clock a timer fires late, never early (Linux's timer wheel: up to 1/8 of the
 // timeout): a segment may come later by that share of the time since the previous segment, even
 // when a call in between made the scripted interval short. On virtual time timers are exact.
+// On top of passive_stack: a segment without SYN is answered by an ACK `after` it arrived, as a
+// timer started by that segment would.
+void ack_timer_fires(FakeTarget& t, Micros after) {
+  auto syn_ack = t.on_inject;
+  t.on_inject = [syn_ack, after](FakeTarget& t, const Segment& in) {
+    syn_ack(t, in);
+    if (!in.has(flag::SYN)) t.emit(t.now() + after, reply_to(in, flag::ACK, kIsn + 1, in.seq));
+  };
+}
+
 TEST(Executor, RealClockTimersMayFireLateByAnEighth) {
   const char* script = R"(
 0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
@@ -123,11 +133,7 @@ TEST(Executor, RealClockTimersMayFireLateByAnEighth) {
     FakeTarget t;
     passive_stack(t);
     t.virtual_time = virtual_time;
-    auto syn_ack = t.on_inject;
-    t.on_inject = [syn_ack, late](FakeTarget& t, const Segment& in) {
-      syn_ack(t, in);
-      if (!in.has(flag::SYN)) t.emit(t.now() + 300'000 + late, reply_to(in, flag::ACK, kIsn + 1, in.seq));
-    };
+    ack_timer_fires(t, 300'000 + late);
     return run::execute(parse_ok(script), t, {});
   };
   // 30 ms late: beyond 12.5 % of the 190 ms since the call, within 12.5 % of the 300 ms timer
@@ -166,11 +172,7 @@ TEST(Executor, ALateInjectionMovesTheTimersItStarts) {
       if (c.op == targets::SysOp::Listen && ++listens == 2) t.advance(slow);
       return calls(t, c);
     };
-    auto syn_ack = t.on_inject;
-    t.on_inject = [syn_ack, late](FakeTarget& t, const Segment& in) {
-      syn_ack(t, in);
-      if (!in.has(flag::SYN)) t.emit(t.now() + 300'000 + late, reply_to(in, flag::ACK, kIsn + 1, in.seq));
-    };
+    ack_timer_fires(t, 300'000 + late);
     run::ExecOptions o;
     o.timer_slack_usecs = slack_usecs;
     auto r = run::execute(parse_ok(script), t, o);
